@@ -1,0 +1,69 @@
+"""Where things are: the project root, the landing folder, the warehouse URL. Read from the environment.
+
+One place for every environment variable the project reads, so that the README, docker-compose.yml and the code
+agree (a test checks that docker-compose.yml sets the ones marked for the stack).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_DIR = PROJECT_ROOT / ".local"  # git-ignored: local cluster, landing, Airflow home, reports
+
+ENV_WAREHOUSE_URL = "AR_WAREHOUSE_URL"
+ENV_LANDING_DIR = "AR_LANDING_DIR"
+ENV_REPORTS_DIR = "AR_REPORTS_DIR"
+ENV_PG_PORT = "AR_PG_PORT"
+
+# Variables the docker-compose stack must pass to Airflow for the DAGs to work.
+STACK_ENV_VARS = (ENV_WAREHOUSE_URL, ENV_LANDING_DIR, ENV_REPORTS_DIR)
+
+DEFAULT_PG_PORT = 55432
+LOCAL_DB_NAME = "ar_warehouse"
+LOCAL_DB_USER = "ar_owner"
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+GX_PROJECT_DIR = PROJECT_ROOT / "expectations"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def landing_dir() -> Path:
+    value = os.environ.get(ENV_LANDING_DIR)
+    return Path(value).resolve() if value else LOCAL_DIR / "landing"
+
+
+def reports_dir() -> Path:
+    value = os.environ.get(ENV_REPORTS_DIR)
+    return Path(value).resolve() if value else LOCAL_DIR / "reports"
+
+
+def local_pg_port() -> int:
+    return int(os.environ.get(ENV_PG_PORT, DEFAULT_PG_PORT))
+
+
+def local_warehouse_url() -> str:
+    """The URL of the project-local cluster that `arwh db up` starts (socket directory under .local/)."""
+    return f"postgresql://{LOCAL_DB_USER}@127.0.0.1:{local_pg_port()}/{LOCAL_DB_NAME}"
+
+
+def warehouse_url() -> str:
+    """AR_WAREHOUSE_URL when set (then that database and nothing else), else the project-local cluster."""
+    return os.environ.get(ENV_WAREHOUSE_URL) or local_warehouse_url()
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def libpq_url(url: str) -> str:
+    """The same URL without a SQLAlchemy driver suffix, as psycopg and psql want it."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
