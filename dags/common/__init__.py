@@ -1,0 +1,42 @@
+"""Helpers shared by the DAG files: settings from the environment and the business date of a run.
+
+Listed in .airflowignore, so Airflow does not parse this folder for DAGs. No I/O at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+if str(PROJECT_ROOT) not in sys.path:
+    # The DAG files import the project's `ingestion` and `expectations` packages from the repository checkout.
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+OWNER = "ar-data-engineering"
+TIMEZONE = os.environ.get("AR_TIMEZONE", "UTC")
+# Midnight in the business timezone closes the day; the run for day D starts when D is over.
+DAILY_SCHEDULE = os.environ.get("AR_DAILY_SCHEDULE", "0 0 * * *")
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=20),
+}
+
+
+def business_date(context: Any) -> date:
+    """The run's business date: the `business_date` param of a manual run, else the start of the data interval."""
+    explicit = (context.get("params") or {}).get("business_date")
+    if explicit:
+        return date.fromisoformat(str(explicit))
+    start = context["data_interval_start"]
+    return start.in_timezone(TIMEZONE).date() if hasattr(start, "in_timezone") else start.date()

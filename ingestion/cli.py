@@ -1,0 +1,277 @@
+"""The `arwh` command: set up the warehouse, generate sample data, ingest, transform, check, run days.
+
+Every command reads AR_WAREHOUSE_URL (else the project-local cluster) and AR_LANDING_DIR (else .local/landing).
+Commands that load data accept --json and then print one machine-readable summary per file or entity.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingestion import config
+
+log = logging.getLogger("arwh")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("great_expectations", "sqlalchemy", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _echo_json(payload: Any) -> None:
+    from ingestion.warehouse import to_json
+
+    click.echo(json.dumps(json.loads(to_json(payload)), indent=2))
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(verbose: bool) -> None:
+    """Receivables data warehouse: ERP and bank data into PostgreSQL, dbt marts, reconciliation checks."""
+    _setup_logging(verbose)
+    for key, value in {
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "SCARF_ANALYTICS": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+# ---- db ----------------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The project-local PostgreSQL cluster (used when AR_WAREHOUSE_URL is not set)."""
+
+
+@db.command("up")
+def db_up() -> None:
+    """Start the local cluster (install and initialise it when needed) and print its URL."""
+    if os.environ.get(config.ENV_WAREHOUSE_URL):
+        click.echo(f"{config.ENV_WAREHOUSE_URL} is set; using it, no local cluster started.", err=True)
+        click.echo(config.warehouse_url())
+        return
+    from ingestion import localdb
+
+    click.echo(localdb.up())
+
+
+@db.command("down")
+def db_down() -> None:
+    """Stop the local cluster."""
+    from ingestion import localdb
+
+    localdb.down()
+    click.echo("stopped")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print the warehouse URL in use."""
+    click.echo(config.warehouse_url())
+
+
+# ---- init / generate ---------------------------------------------------------------------------------------------
+
+
+@main.command()
+def init() -> None:
+    """Create schemas, roles, raw and audit tables, grants (idempotent)."""
+    from ingestion.warehouse import init_warehouse
+
+    applied = init_warehouse()
+    click.echo(f"warehouse ready ({len(applied)} SQL files applied)")
+
+
+@main.command()
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--scale",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="1 = 10,000 customers, ~1M invoices in 2 years.",
+)
+@click.option("--start", "start", required=True, callback=_date, help="First business date (YYYY-MM-DD).")
+@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--landing", type=click.Path(path_type=Path), default=None, help="Default: AR_LANDING_DIR.")
+@click.option(
+    "--erp-url", default=None, help="Where to write the demo ERP database (default: beside the warehouse)."
+)
+@click.option("--erp-mode", type=click.Choice(["db", "files", "both"]), default="db", show_default=True)
+def generate(
+    seed: int, scale: float, start: date, days: int, landing: Path | None, erp_url: str | None, erp_mode: str
+) -> None:
+    """Write a deterministic sample company: demo ERP database, bank files, customer statements, anomalies."""
+    from ingestion.generate import generate as run_generate
+
+    summary = run_generate(
+        seed=seed, scale=scale, start=start, days=days, landing=landing or config.landing_dir(),
+        erp_url=erp_url, erp_mode=erp_mode,
+    )  # fmt: skip
+    _echo_json(summary.as_dict() if hasattr(summary, "as_dict") else summary.__dict__)
+
+
+# ---- ingest ------------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def ingest() -> None:
+    """Load sources into the raw schemas."""
+
+
+@ingest.command("erp")
+@click.option("--source-url", default=None, help="ERP database URL (extract through --mapping).")
+@click.option("--mapping", default="demo_erp", show_default=True, help="Mapping name or YAML path.")
+@click.option(
+    "--as-of", "as_of", callback=_date, default=None, help="Business date recorded with the batches."
+)
+@click.option("--files", "files_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of canonical CSV extracts (or of YYYY-MM-DD folders of them).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def ingest_erp(
+    source_url: str | None, mapping: str, as_of: date | None, files_dir: Path | None, as_json: bool
+) -> None:
+    """Load the ERP from its database (incremental by watermark) or from CSV extract files."""
+    if bool(source_url) == bool(files_dir):
+        raise click.UsageError("give exactly one of --source-url or --files")
+    if source_url:
+        from ingestion.erp.database import extract, load_mapping
+
+        results: list[dict[str, Any]] = [
+            r.as_dict() for r in extract(source_url, load_mapping(mapping), business_date=as_of)
+        ]
+    else:
+        from ingestion.erp.files import load_extract_dir
+
+        assert files_dir is not None
+        results = [r.as_dict() for r in load_extract_dir(None, files_dir, through=as_of)]
+    _report(results, as_json, key="entity")
+
+
+@ingest.command("bank")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--as-of", "as_of", callback=_date, default=None, help="Skip YYYY-MM-DD folders after this date."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def ingest_bank(paths: tuple[Path, ...], as_of: date | None, as_json: bool) -> None:
+    """Load bank statement files (CAMT.053, MT940; files or folders). Bad files go to quarantine."""
+    from ingestion.bank.loader import load_files
+
+    _report([r.as_dict() for r in load_files(None, list(paths), business_date=as_of)], as_json, key="file")
+
+
+def _report(results: list[dict[str, Any]], as_json: bool, *, key: str) -> None:
+    if as_json:
+        _echo_json(results)
+    else:
+        for r in results:
+            click.echo(f"{r.get('status', 'loaded'):9} {r.get(key)}: rows={r.get('rows', r.get('rows_loaded'))}"
+                       + (f"  ({r['reason']})" if r.get("reason") else ""))  # fmt: skip
+    if any(r.get("status") == "rejected" for r in results):
+        click.echo("some files were rejected: see audit.rejects and the quarantine folder", err=True)
+
+
+# ---- transform / check / run -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--as-of", "as_of", callback=_date, required=True)
+def transform(as_of: date) -> None:
+    """Run `dbt build` for the as-of date."""
+    from ingestion.transform import build
+
+    build(as_of)
+    click.echo(f"dbt build for {as_of} succeeded")
+
+
+@main.command()
+@click.option("--as-of", "as_of", callback=_date, required=True)
+@click.option("--run-id", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def check(as_of: date, run_id: str | None, as_json: bool) -> None:
+    """Run the Great Expectations checkpoints; results go to audit.check_results and Data Docs."""
+    from expectations import run_raw_checks
+
+    summary = run_raw_checks(as_of, run_id=run_id)
+    payload = summary.as_dict() if hasattr(summary, "as_dict") else summary.__dict__
+    if as_json:
+        _echo_json(payload)
+    else:
+        click.echo(f"checks for {as_of}: {payload}")
+
+
+@main.command()
+@click.option("--date", "day", callback=_date, required=True, help="Business date to run (YYYY-MM-DD).")
+@click.option(
+    "--through", callback=_date, default=None, help="Run every date from --date to this one, in order."
+)
+def run(day: date, through: date | None) -> None:
+    """Run the ar_daily DAG for a date (or a range) through `airflow dags test`, and print each day's summary."""
+    from ingestion.airflow_local import run_day
+
+    last = through or day
+    if last < day:
+        raise click.UsageError("--through is before --date")
+    current = day
+    while current <= last:
+        summary = run_day(current)
+        click.echo(_format_summary(summary))
+        current += timedelta(days=1)
+
+
+@main.command()
+@click.option("--date", "day", callback=_date, required=True)
+@click.option("--json", "as_json", is_flag=True)
+def summary(day: date, as_json: bool) -> None:
+    """Print what the warehouse says for a date: invoices, open AR by bucket, checks."""
+    from ingestion.pipeline import day_summary
+
+    result = day_summary(day)
+    if as_json:
+        _echo_json(result)
+    else:
+        click.echo(_format_summary(result))
+
+
+def _format_summary(s: dict[str, Any]) -> str:
+    lines = [
+        f"== {s.get('business_date')}  run {s.get('run_id', '-')}",
+        f"   invoices to date: {s.get('invoices')}   open AR: {s.get('open_ar_total')}",
+    ]
+    for b in s.get("open_ar_by_bucket") or []:
+        lines.append(f"     {b['bucket']:>8}: {b['invoices']:>6} invoices  {b['open_amount']:>14}")
+    lines.append(f"   checks passed: {s.get('checks_passed')}   flagged: {s.get('checks_flagged')}")
+    for name in s.get("flagged") or []:
+        lines.append(f"     flagged: {name}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

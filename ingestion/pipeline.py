@@ -1,0 +1,180 @@
+"""The steps of one business day, shared by the `arwh` command and the Airflow DAG.
+
+Each step is idempotent for its date: running it twice leaves the warehouse as running it once (files load once by
+sha256, ERP rows merge on their keys, dbt replaces the date's snapshot, checks append a result per run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ingestion import config, warehouse
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LandingSources:
+    """What a landing folder holds, as its source.json says (written by `arwh generate` or by hand)."""
+
+    root: Path
+    erp_kind: str | None  # database, files or None
+    erp_url: str | None
+    erp_mapping: str | None
+    erp_files: Path | None
+
+    @property
+    def bank_dir(self) -> Path:
+        return self.root / "bank"
+
+    @property
+    def statements_dir(self) -> Path:
+        return self.root / "statements"
+
+
+def landing_sources(root: Path | None = None) -> LandingSources:
+    root = root or config.landing_dir()
+    manifest = root / "source.json"
+    erp: dict[str, Any] = {}
+    if manifest.exists():
+        erp = json.loads(manifest.read_text()).get("erp") or {}
+    elif (root / "erp").is_dir():
+        erp = {"kind": "files", "path": "erp"}
+    files = root / erp["path"] if erp.get("kind") == "files" else None
+    return LandingSources(
+        root=root,
+        erp_kind=erp.get("kind"),
+        erp_url=erp.get("url"),
+        erp_mapping=erp.get("mapping"),
+        erp_files=files,
+    )
+
+
+def code_version() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=config.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def start_run(run_id: str, business_date: date, url: str | None = None) -> None:
+    """Record the run in audit.pipeline_runs (a re-run of the same Airflow run id starts it afresh)."""
+    with warehouse.connect(url) as conn:
+        conn.execute(
+            """insert into audit.pipeline_runs (run_id, business_date, code_version, started_at, outcome)
+               values (%s, %s, %s, clock_timestamp(), 'running')
+               on conflict (run_id) do update
+                  set started_at = excluded.started_at, finished_at = null, outcome = 'running',
+                      code_version = excluded.code_version, summary = null""",
+            (run_id, business_date, code_version()),
+        )
+
+
+def finish_run(
+    run_id: str, outcome: str, summary: dict[str, Any] | None = None, url: str | None = None
+) -> None:
+    with warehouse.connect(url) as conn:
+        conn.execute(
+            """update audit.pipeline_runs
+                  set finished_at = clock_timestamp(), outcome = %s, summary = %s::jsonb
+                where run_id = %s""",
+            (outcome, warehouse.to_json(summary) if summary is not None else None, run_id),
+        )
+
+
+def ingest_erp(
+    business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
+    """Load the ERP for the date from the landing folder's source (a database through its mapping, or files)."""
+    sources = landing_sources(landing)
+    if sources.erp_kind == "database":
+        from ingestion.erp.database import extract, load_mapping
+
+        if not sources.erp_url:
+            raise ValueError(f"{sources.root / 'source.json'}: erp.url is required for an ERP database")
+        mapping = load_mapping(sources.erp_mapping or "demo_erp")
+        return [
+            r.as_dict()
+            for r in extract(
+                sources.erp_url, mapping, warehouse_url=url, business_date=business_date, run_id=run_id
+            )
+        ]
+    if sources.erp_kind == "files" and sources.erp_files is not None:
+        from ingestion.erp.files import load_extract_dir
+
+        return [
+            r.as_dict()
+            for r in load_extract_dir(url, sources.erp_files, through=business_date, run_id=run_id)
+        ]
+    log.warning("no ERP source in %s (no source.json and no erp/ folder): nothing to extract", sources.root)
+    return []
+
+
+def ingest_bank(
+    business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
+    """Load the bank statement files delivered up to the date (folders dated later are left for their day)."""
+    from ingestion.bank.loader import load_files
+
+    sources = landing_sources(landing)
+    if not sources.bank_dir.is_dir():
+        log.warning("no bank folder at %s: no statements to load", sources.bank_dir)
+        return []
+    return [
+        r.as_dict() for r in load_files(url, [sources.bank_dir], business_date=business_date, run_id=run_id)
+    ]
+
+
+def day_summary(business_date: date, url: str | None = None) -> dict[str, Any]:
+    """What the warehouse says for the date: invoices, open AR by bucket, loads and check results."""
+    with warehouse.connect(url) as conn:
+        invoices = conn.execute(
+            "select count(*), coalesce(sum(amount), 0) from raw_erp.invoices where invoice_date <= %s",
+            (business_date,),
+        ).fetchone()
+        buckets = conn.execute(
+            """select aging_bucket, count(*), sum(open_amount)
+                 from marts.fct_ar_aging where as_of_date = %s
+                group by aging_bucket order by min(days_past_due)""",
+            (business_date,),
+        ).fetchall()
+        checks = conn.execute(
+            """select count(*) filter (where success), count(*) filter (where not success),
+                      coalesce(jsonb_agg(check_name || ' on ' || coalesce(table_name, '?')) filter (where not success), '[]')
+                 from audit.check_results
+                where as_of_date = %s
+                  and checked_at = (select max(checked_at) from audit.check_results c2
+                                     where c2.as_of_date = %s and c2.check_name = check_results.check_name
+                                       and c2.suite_name = check_results.suite_name)""",
+            (business_date, business_date),
+        ).fetchone()
+        files = conn.execute(
+            """select outcome, count(*) from audit.file_deliveries d
+                where exists (select 1 from audit.load_batches b where b.business_date = %s and b.run_id = d.run_id)
+                group by outcome""",
+            (business_date,),
+        ).fetchall()
+    assert invoices is not None and checks is not None
+    return {
+        "business_date": business_date,
+        "invoices": invoices[0],
+        "invoiced_amount": invoices[1],
+        "open_ar_by_bucket": [{"bucket": b, "invoices": n, "open_amount": amt} for b, n, amt in buckets],
+        "open_ar_total": sum((amt for _, _, amt in buckets), start=type(invoices[1])(0)),
+        "checks_passed": checks[0],
+        "checks_flagged": checks[1],
+        "flagged": checks[2],
+        "file_deliveries": dict(files),
+    }

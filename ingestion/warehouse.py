@@ -1,0 +1,317 @@
+"""Connections, schema set-up, COPY helpers, load batches and the file registry.
+
+Every load runs as one batch in one transaction: the batch row, the data and the file registry entry commit
+together or not at all, so a load killed half-way leaves nothing visible and its retry starts clean. A failed batch
+is recorded afterwards, in its own transaction, so the audit trail shows the attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ingestion import config
+
+log = logging.getLogger(__name__)
+
+# One lock key for "someone is changing the warehouse's structure or loading into it"; two `arwh init` at once
+# (two DAG runs starting together) would otherwise race on CREATE ... IF NOT EXISTS.
+INIT_LOCK_KEY = 0x41525748  # "ARWH"
+
+
+def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """A psycopg 3 connection to the warehouse (AR_WAREHOUSE_URL or the local cluster)."""
+    target = config.libpq_url(url or config.warehouse_url())
+    return psycopg.connect(target, autocommit=autocommit, application_name="arwh")
+
+
+def init_warehouse(url: str | None = None) -> list[str]:
+    """Create schemas, roles, audit and raw tables and grants; idempotent. Returns the SQL files applied."""
+    applied = []
+    with connect(url) as conn:
+        conn.execute("select pg_advisory_xact_lock(%s)", (INIT_LOCK_KEY,))
+        for path in sorted(config.SQL_DIR.glob("*.sql")):
+            conn.execute(path.read_text())  # type: ignore[call-overload]
+            applied.append(path.name)
+        conn.commit()
+    return applied
+
+
+def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def copy_rows(
+    cur: psycopg.Cursor[Any], table: sql.Composable, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Stream rows into `table` with COPY FROM STDIN. Returns the number of rows written."""
+    statement = sql.SQL("copy {} ({}) from stdin").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    count = 0
+    with cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def qualified(schema: str, table: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+
+
+@dataclass
+class Reject:
+    """One record that could not be loaded: where it was, which field, why."""
+
+    reason: str
+    line_number: int | None = None
+    field: str | None = None
+    record_ref: str | None = None
+    raw_record: str | None = None
+
+    def describe(self, file_name: str | None = None) -> str:
+        parts = [p for p in (file_name, f"line {self.line_number}" if self.line_number else None) if p]
+        if self.record_ref:
+            parts.append(f"record {self.record_ref}")
+        if self.field:
+            parts.append(f"field {self.field}")
+        return f"{', '.join(parts)}: {self.reason}" if parts else self.reason
+
+
+@dataclass
+class Batch:
+    """An open load batch; the loader fills in counts and totals before it commits."""
+
+    conn: psycopg.Connection[Any]
+    batch_id: int
+    source: str
+    entity: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    control_total_source: Decimal | None = None
+    control_total_target: Decimal | None = None
+    watermark_from: Any = None
+    watermark_to: Any = None
+
+    def reject(self, item: Reject, *, file_name: str | None = None, file_sha256: str | None = None) -> None:
+        self.rejects.append(item)
+        self.conn.execute(
+            """insert into audit.rejects
+                   (batch_id, source, entity, file_name, file_sha256, line_number, record_ref, field, reason, raw_record)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                self.batch_id,
+                self.source,
+                self.entity,
+                file_name,
+                file_sha256,
+                item.line_number,
+                item.record_ref,
+                item.field,
+                item.reason,
+                item.raw_record,
+            ),
+        )
+
+
+@contextmanager
+def load_batch(
+    url: str | None,
+    *,
+    source: str,
+    entity: str,
+    business_date: date | None = None,
+    run_id: str | None = None,
+) -> Iterator[Batch]:
+    """Open a connection and a transaction holding one batch; commit on success, roll back and record on error."""
+    conn = connect(url)
+    try:
+        row = conn.execute(
+            """insert into audit.load_batches (run_id, source, entity, business_date)
+               values (%s, %s, %s, %s) returning batch_id""",
+            (run_id, source, entity, business_date),
+        ).fetchone()
+        assert row is not None
+        batch = Batch(conn=conn, batch_id=row[0], source=source, entity=entity)
+        yield batch
+        conn.execute(
+            """update audit.load_batches
+                  set status = 'loaded', finished_at = clock_timestamp(),
+                      rows_read = %s, rows_loaded = %s, rows_rejected = %s,
+                      control_total_source = %s, control_total_target = %s,
+                      watermark_from = %s, watermark_to = %s
+                where batch_id = %s""",
+            (
+                batch.rows_read,
+                batch.rows_loaded,
+                len(batch.rejects),
+                batch.control_total_source,
+                batch.control_total_target,
+                batch.watermark_from,
+                batch.watermark_to,
+                batch.batch_id,
+            ),
+        )
+        conn.commit()
+    except BaseException as exc:
+        conn.rollback()
+        _record_failed_batch(
+            url, source=source, entity=entity, business_date=business_date, run_id=run_id, exc=exc
+        )
+        raise
+    finally:
+        conn.close()
+
+
+def _record_failed_batch(
+    url: str | None,
+    *,
+    source: str,
+    entity: str,
+    business_date: date | None,
+    run_id: str | None,
+    exc: BaseException,
+) -> None:
+    try:
+        with connect(url, autocommit=True) as conn:
+            conn.execute(
+                """insert into audit.load_batches (run_id, source, entity, business_date, status, finished_at)
+                   values (%s, %s, %s, %s, 'failed', clock_timestamp())""",
+                (run_id, source, entity, business_date),
+            )
+    except Exception:  # the original error matters more than a failure to record it
+        log.exception("could not record the failed batch for %s/%s after: %s", source, entity, exc)
+
+
+# ---- the file registry -------------------------------------------------------------------------------------------
+
+
+def loaded_file(conn: psycopg.Connection[Any], source: str, file_sha256: str) -> dict[str, Any] | None:
+    """The registry entry of a file already loaded from this source, or None."""
+    row = conn.execute(
+        """select file_name, file_path, batch_id, rows_loaded, loaded_at
+             from audit.files where source = %s and file_sha256 = %s and status = 'loaded'""",
+        (source, file_sha256),
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("file_name", "file_path", "batch_id", "rows_loaded", "loaded_at"), row, strict=True))
+
+
+def register_file(
+    conn: psycopg.Connection[Any],
+    *,
+    source: str,
+    path: Path,
+    file_sha256: str,
+    status: str,
+    file_format: str | None,
+    batch_id: int | None,
+    rows_loaded: int = 0,
+    control_total_source: Decimal | None = None,
+    control_total_target: Decimal | None = None,
+    reason: str | None = None,
+) -> None:
+    """Upsert the registry row of a file: a file rejected earlier and loaded now (after a fix) becomes loaded."""
+    conn.execute(
+        """insert into audit.files as f
+               (source, file_sha256, file_name, file_path, size_bytes, file_format, status, batch_id, rows_loaded,
+                control_total_source, control_total_target, reason, loaded_at)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                   case when %s = 'loaded' then clock_timestamp() end)
+           on conflict (source, file_sha256) do update
+              set status = excluded.status, batch_id = excluded.batch_id, rows_loaded = excluded.rows_loaded,
+                  file_path = excluded.file_path, file_format = excluded.file_format,
+                  control_total_source = excluded.control_total_source,
+                  control_total_target = excluded.control_total_target,
+                  reason = excluded.reason, loaded_at = excluded.loaded_at
+            where f.status <> 'loaded'""",
+        (
+            source,
+            file_sha256,
+            path.name,
+            str(path),
+            path.stat().st_size if path.exists() else 0,
+            file_format,
+            status,
+            batch_id,
+            rows_loaded,
+            control_total_source,
+            control_total_target,
+            reason,
+            status,
+        ),
+    )
+
+
+def record_delivery(
+    url: str | None,
+    *,
+    source: str,
+    file_sha256: str,
+    path: Path,
+    outcome: str,
+    reason: str | None = None,
+    run_id: str | None = None,
+) -> None:
+    """Log that a file was presented (loaded, duplicate or rejected), in its own transaction."""
+    with connect(url, autocommit=True) as conn:
+        conn.execute(
+            """insert into audit.file_deliveries (source, file_sha256, file_path, run_id, outcome, reason)
+               values (%s, %s, %s, %s, %s, %s)""",
+            (source, file_sha256, str(path), run_id, outcome, reason),
+        )
+
+
+def quarantine(path: Path, source: str, reason: str, landing: Path | None = None) -> Path:
+    """Move a bad file to <landing>/quarantine/<source>/ beside a `.reason.txt`; copy when it cannot be moved.
+
+    The destination keeps the file name; a name already taken there gets the file's sha prefix, so a corrected file
+    re-delivered under the same name never overwrites the evidence of the first.
+    """
+    import shutil
+
+    target_dir = (landing or config.landing_dir()) / "quarantine" / source
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    if target.exists():
+        target = target_dir / f"{sha256_of(path)[:12]}_{path.name}"
+    try:
+        shutil.move(str(path), target)
+    except OSError:
+        # Read-only sources (a mounted share, the conformance corpus) cannot be moved: keep a copy as evidence.
+        shutil.copy2(path, target)
+    (target.parent / f"{target.name}.reason.txt").write_text(f"{path}\n{reason}\n")
+    return target
+
+
+def to_json(value: Any) -> str:
+    """JSON for audit payloads: Decimals as strings (never floats), dates ISO."""
+
+    def default(obj: Any) -> Any:
+        if isinstance(obj, Decimal):
+            return str(obj)
+        if isinstance(obj, date):
+            return obj.isoformat()
+        if isinstance(obj, Path):
+            return str(obj)
+        raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+    return json.dumps(value, default=default, sort_keys=True)

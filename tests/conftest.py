@@ -1,0 +1,58 @@
+"""Test session set-up: a real PostgreSQL warehouse for everything the warehouse does.
+
+When AR_WAREHOUSE_URL is set, the tests use that database. Otherwise they start the project-local cluster
+(`arwh db up`) and use a fresh database `ar_test` in it, so a developer's demo data is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("SCARF_ANALYTICS", "false")
+
+TEST_DB = "ar_test"
+
+
+@pytest.fixture(scope="session")
+def warehouse_url() -> Iterator[str]:
+    """The URL of an initialised, empty-at-start warehouse database; also exported as AR_WAREHOUSE_URL."""
+    from ingestion import config, localdb, warehouse
+
+    url = os.environ.get(config.ENV_WAREHOUSE_URL)
+    if not url:
+        import psycopg
+
+        localdb.up()
+        admin = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{TEST_DB}" with (force)')
+            conn.execute(f'create database "{TEST_DB}"')
+        url = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/{TEST_DB}"
+        os.environ[config.ENV_WAREHOUSE_URL] = url
+    warehouse.init_warehouse(url)
+    yield url
+
+
+RAW_TABLES = (
+    "raw_erp.customers", "raw_erp.invoices", "raw_erp.credit_notes", "raw_erp.payments",
+    "raw_erp.payment_applications", "raw_erp.write_offs", "raw_bank.statements", "raw_bank.statement_lines",
+    "raw_statements.statement_items", "audit.load_batches", "audit.files", "audit.file_deliveries",
+    "audit.rejects", "audit.watermarks", "audit.check_results", "audit.pipeline_runs",
+)  # fmt: skip
+
+
+@pytest.fixture
+def clean_warehouse(warehouse_url: str) -> str:
+    """The warehouse with every raw and audit table emptied (marts are rebuilt by the tests that need them)."""
+    from ingestion import warehouse
+
+    with warehouse.connect(warehouse_url) as conn:
+        conn.execute(f"truncate {', '.join(RAW_TABLES)} restart identity cascade")
+    return warehouse_url
