@@ -90,7 +90,12 @@ def ar_daily() -> None:
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            # The aging reconciliation test reads two models; it must wait for both of them.
+            should_detach_multiple_parents_tests=True,
+        ),
         operator_args={"vars": {"as_of_date": AS_OF_DATE}, "install_deps": False},
         default_args={"retries": 0},  # a failing model or test is a data or code fault: retrying changes nothing
     )

@@ -1,0 +1,94 @@
+-- The open amount of each invoice after each day on which it moved: one row per invoice and balance_date, valid
+-- from balance_date up to (not including) next_balance_date. The as-of marts pick, for a date D, the row with
+-- balance_date <= D < next_balance_date (next_balance_date null = still in force); that is the sum of every
+-- movement dated on or before D. Nothing here depends on as_of_date, so the same rows serve every date.
+--
+-- Settled: an invoice is settled while its open amount is zero or below (an overpayment leaves a credit balance,
+-- still shown as a negative open amount). settled_date is the day the current settled run began, i.e. the last
+-- time the balance went from above zero to zero or below; a reversal that reopens the invoice ends the run, and a
+-- later settlement starts a new one.
+--
+-- A movement dated before its invoice (a payment applied ahead of the invoice date) counts from the invoice date:
+-- the marts only show invoices dated on or before as_of_date, so this only keeps settled_date (and days_to_settle)
+-- from falling before the invoice exists.
+with
+
+movements as (
+    select * from {{ ref('int_invoice_movements_unioned') }}
+),
+
+invoices as (
+    select * from {{ ref('stg_erp__invoices') }}
+),
+
+movements_from_invoice_date as (
+    select
+        movements.invoice_id,
+        greatest(movements.movement_date, invoices.invoice_date) as balance_date,
+        movements.movement_amount
+    from movements
+    inner join invoices
+        on movements.invoice_id = invoices.invoice_id
+),
+
+daily_movements as (
+    select
+        invoice_id,
+        balance_date,
+        sum(movement_amount) as net_movement_amount,
+        count(*) as movement_count
+    from movements_from_invoice_date
+    group by invoice_id, balance_date
+),
+
+running_balances as (
+    select
+        invoice_id,
+        balance_date,
+        lead(balance_date) over (
+            partition by invoice_id order by balance_date
+        ) as next_balance_date,
+        net_movement_amount,
+        movement_count,
+        sum(net_movement_amount) over (
+            partition by invoice_id order by balance_date
+            rows between unbounded preceding and current row
+        ) as open_amount
+    from daily_movements
+),
+
+settlement_starts as (
+    select
+        *,
+        open_amount <= 0 as is_settled,
+        case
+            when open_amount <= 0
+                and coalesce(
+                    lag(open_amount) over (partition by invoice_id order by balance_date) > 0,
+                    true
+                )
+                then balance_date
+        end as settled_run_start_date
+    from running_balances
+),
+
+final as (
+    select
+        invoice_id,
+        balance_date,
+        next_balance_date,
+        movement_count,
+        cast(net_movement_amount as numeric(18, 2)) as net_movement_amount,
+        cast(open_amount as numeric(18, 2)) as open_amount,
+        is_settled,
+        case
+            when is_settled
+                then max(settled_run_start_date) over (
+                    partition by invoice_id order by balance_date
+                    rows between unbounded preceding and current row
+                )
+        end as settled_date
+    from settlement_starts
+)
+
+select * from final

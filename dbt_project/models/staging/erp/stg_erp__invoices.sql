@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('raw_erp', 'invoices') }}
+),
+
+final as (
+    select
+        cast(invoice_id as text) as invoice_id,
+        cast(customer_id as text) as customer_id,
+        cast(invoice_date as date) as invoice_date,
+        cast(due_date as date) as due_date,
+        cast(currency_code as text) as currency_code,
+        cast(amount as numeric(18, 2)) as invoice_amount,
+        cast(is_disputed as boolean) as is_disputed,
+        source_updated_at,
+        cast(_batch_id as bigint) as load_batch_id,
+        _loaded_at as loaded_at
+
+    from source
+)
+
+select * from final

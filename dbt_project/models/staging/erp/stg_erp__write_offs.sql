@@ -1,0 +1,22 @@
+with
+
+source as (
+    select * from {{ source('raw_erp', 'write_offs') }}
+),
+
+final as (
+    select
+        cast(write_off_id as text) as write_off_id,
+        cast(invoice_id as text) as invoice_id,
+        cast(write_off_date as date) as write_off_date,
+        cast(amount as numeric(18, 2)) as write_off_amount,
+        cast(reason as text) as write_off_reason,
+        cast(approved_by as text) as approved_by,
+        source_updated_at,
+        cast(_batch_id as bigint) as load_batch_id,
+        _loaded_at as loaded_at
+
+    from source
+)
+
+select * from final
