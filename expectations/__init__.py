@@ -1,0 +1,7 @@
+"""Great Expectations raw-load checks: suites in code (suites.py), one register step (context.py), one run entry
+point (run.py). Importing the package does not import Great Expectations.
+"""
+
+from expectations.run import CheckExecutionError, CheckRunSummary, run_raw_checks
+
+__all__ = ["CheckExecutionError", "CheckRunSummary", "run_raw_checks"]

@@ -16,6 +16,12 @@ if str(PROJECT_ROOT) not in sys.path:
     # The DAG files import the project's `ingestion` and `expectations` packages from the repository checkout.
     sys.path.insert(0, str(PROJECT_ROOT))
 
+# dbt reads its connection from AR_DBT_* (dbt_project/profiles.yml); derive them from AR_WAREHOUSE_URL unless set.
+from ingestion.transform import dbt_env  # noqa: E402
+
+for _key, _value in dbt_env().items():
+    os.environ.setdefault(_key, _value)
+
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 

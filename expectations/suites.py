@@ -1,0 +1,202 @@
+"""The raw-load expectation suites, one per raw table, defined in code.
+
+GX validates what the loaders wrote before dbt reads it: that the columns are there, that keys are present and
+unique, that money is positive where the source promises it, that dates and currency codes are well formed, and
+that every bank statement adds up (balance identity) and agrees with its own lines (control totals). dbt tests
+cover the models built on top; a rule lives in one place.
+
+Scope: every check reads its whole table. The ERP tables are merged current-state snapshots, so a date filter
+would not bring back what they looked like on an earlier business date; the bank tables are append-only per file,
+so a whole-table check gives the same answer for the same set of loaded files, and a statement that does not add
+up keeps failing until it is corrected instead of dropping out of scope the next day. The business date of a run
+is recorded with its results (audit.check_results.as_of_date), it does not filter them.
+"""
+
+from __future__ import annotations
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from expectations.listed_rows import ListedUnexpectedRowsExpectation
+from expectations.tables import (
+    BANK_STATEMENT_LINES,
+    BANK_STATEMENTS,
+    CREDIT_NOTES,
+    INVOICES,
+    PAYMENT_APPLICATIONS,
+    PAYMENTS,
+    RULE_META_KEY,
+    WRITE_OFFS,
+    RawTable,
+)
+
+CURRENCY_CODE_PATTERN = "^[A-Z]{3}$"  # ISO 4217 alphabetic code
+
+
+# The SQL of the multi-table rules. GX substitutes {batch} with the table being validated; a query with a JOIN
+# must alias it itself, one without a JOIN must not (GX aliases it). Literal braces would have to be doubled.
+# Each query lists one row per offending statement, keyed like the table, with the amounts that disagree, and a
+# window total of the money involved so the run can report it exactly even when GX lists only the first 200 rows.
+
+# Exact equality on purpose: numeric has no rounding, so a statement that is off by a cent is off.
+STATEMENT_BALANCE_IDENTITY_SQL = """\
+select
+    file_sha256,
+    statement_index,
+    account_id,
+    statement_id,
+    statement_date,
+    opening_balance,
+    credit_total,
+    debit_total,
+    closing_balance,
+    closing_balance - (opening_balance + credit_total + debit_total) as difference,
+    sum(abs(closing_balance - (opening_balance + credit_total + debit_total))) over () as total_abs_difference
+from {batch}
+where opening_balance is not null
+    and closing_balance is not null
+    and opening_balance + credit_total + debit_total <> closing_balance
+order by file_sha256, statement_index"""
+
+# A statement without lines is compared with zero totals: a statement that promises lines the load did not
+# write is exactly what this rule is for. Zero amounts count as debits, as the parsers count them.
+STATEMENT_CONTROL_TOTALS_SQL = """\
+with line_totals as (
+    select
+        file_sha256,
+        statement_index,
+        count(*) as line_count,
+        coalesce(sum(amount) filter (where amount > 0), 0) as credit_total,
+        coalesce(sum(amount) filter (where amount <= 0), 0) as debit_total
+    from raw_bank.statement_lines
+    group by file_sha256, statement_index
+),
+
+compared as (
+    select
+        statements.file_sha256,
+        statements.statement_index,
+        statements.account_id,
+        statements.statement_id,
+        statements.line_count,
+        coalesce(line_totals.line_count, 0) as lines_line_count,
+        statements.credit_total,
+        coalesce(line_totals.credit_total, 0) as lines_credit_total,
+        statements.debit_total,
+        coalesce(line_totals.debit_total, 0) as lines_debit_total
+    from {batch} as statements
+    left join line_totals
+        on line_totals.file_sha256 = statements.file_sha256
+        and line_totals.statement_index = statements.statement_index
+)
+
+select
+    *,
+    lines_credit_total - credit_total as credit_difference,
+    lines_debit_total - debit_total as debit_difference,
+    sum(abs(lines_credit_total - credit_total) + abs(lines_debit_total - debit_total)) over ()
+        as total_abs_difference
+from compared
+where line_count <> lines_line_count
+    or credit_total <> lines_credit_total
+    or debit_total <> lines_debit_total
+order by file_sha256, statement_index"""
+
+STATEMENT_LINES_WITHOUT_STATEMENT_SQL = """\
+select
+    statement_lines.file_sha256,
+    statement_lines.statement_index,
+    statement_lines.line_index,
+    statement_lines.amount
+from {batch} as statement_lines
+left join raw_bank.statements as statements
+    on statements.file_sha256 = statement_lines.file_sha256
+    and statements.statement_index = statement_lines.statement_index
+where statements.file_sha256 is null
+order by statement_lines.file_sha256, statement_lines.statement_index, statement_lines.line_index"""
+
+
+def _schema_and_key(table: RawTable) -> list[gxe.Expectation]:
+    # exact_match=False: a later migration may add a column without breaking anything downstream, while a
+    # missing one breaks the staging models, so only missing columns fail.
+    checks: list[gxe.Expectation] = [
+        gxe.ExpectTableColumnsToMatchSet(column_set=list(table.columns), exact_match=False)
+    ]
+    checks += [gxe.ExpectColumnValuesToNotBeNull(column=column) for column in table.key]
+    if len(table.key) == 1:
+        checks.append(gxe.ExpectColumnValuesToBeUnique(column=table.key[0]))
+    else:
+        checks.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(table.key)))
+    return checks
+
+
+def _positive_money(column: str) -> list[gxe.Expectation]:
+    # ERP documents carry their sign in their type (a credit note, a write-off), so the amount itself is > 0.
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column=column),
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, strict_min=True),
+    ]
+
+
+def _currency_code() -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToMatchRegex(column="currency_code", regex=CURRENCY_CODE_PATTERN)
+
+
+def _rule(rule: str, description: str, query: str) -> gxe.Expectation:
+    return ListedUnexpectedRowsExpectation(
+        unexpected_rows_query=query, description=description, meta={RULE_META_KEY: rule}
+    )
+
+
+def _expectations(table: RawTable) -> list[gxe.Expectation]:
+    checks = _schema_and_key(table)
+    if table in (INVOICES, CREDIT_NOTES, PAYMENTS, WRITE_OFFS):
+        checks += _positive_money("amount")
+    if table is PAYMENT_APPLICATIONS:
+        checks.append(gxe.ExpectColumnValuesToNotBeNull(column="applied_amount"))
+    if table is INVOICES:
+        checks.append(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="due_date", column_B="invoice_date", or_equal=True
+            )
+        )
+    if "currency_code" in table.columns:
+        checks.append(_currency_code())
+    if table is BANK_STATEMENTS:
+        # The balance identity below adds debit_total, so a debit total with the wrong sign must show up as
+        # its own failure rather than as an unexplained difference.
+        checks += [
+            gxe.ExpectColumnValuesToBeBetween(column="credit_total", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="debit_total", max_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=0),
+            _rule(
+                "statement_balance_identity",
+                "Every statement with both balances satisfies opening_balance + credit_total + debit_total "
+                "= closing_balance exactly; lists the statements that do not, with the difference.",
+                STATEMENT_BALANCE_IDENTITY_SQL,
+            ),
+            _rule(
+                "statement_control_totals",
+                "The lines of every statement add up to its line_count, credit_total and debit_total; "
+                "lists the statements whose lines do not, with the differences.",
+                STATEMENT_CONTROL_TOTALS_SQL,
+            ),
+        ]
+    if table is BANK_STATEMENT_LINES:
+        checks.append(
+            _rule(
+                "statement_lines_have_statement",
+                "Every statement line belongs to a loaded statement; lists the lines that do not.",
+                STATEMENT_LINES_WITHOUT_STATEMENT_SQL,
+            )
+        )
+    return checks
+
+
+def build_suite(table: RawTable) -> gx.ExpectationSuite:
+    """The expectation suite for one raw table (not yet saved to a context), named `table.suite_name`."""
+    return gx.ExpectationSuite(
+        name=table.suite_name,
+        expectations=_expectations(table),
+        meta={"table": table.qualified_name, "key": list(table.key)},
+    )

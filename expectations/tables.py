@@ -1,0 +1,205 @@
+"""The raw tables the checks cover: their names, primary keys, columns and money columns.
+
+Kept free of Great Expectations imports, so that code that only needs the names (the result writer, tests) does
+not pay for importing GX or trigger its import-time logging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# meta["rule"] names a SQL rule (an UnexpectedRowsExpectation) in audit.check_results, where a column name
+# does for the other expectations.
+RULE_META_KEY = "rule"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw table the checks cover: where it is, its primary key and the columns the loaders write."""
+
+    schema: str
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    money_columns: frozenset[str] = frozenset()
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def suite_name(self) -> str:
+        # Also the name of the table's data asset, validation definition and checkpoint: one name to grep for.
+        return f"{self.schema}__{self.name}"
+
+
+_LOAD_COLUMNS = ("_batch_id", "_loaded_at")
+
+CUSTOMERS = RawTable(
+    "raw_erp",
+    "customers",
+    key=("customer_id",),
+    columns=(
+        "customer_id",
+        "customer_name",
+        "country_code",
+        "currency_code",
+        "credit_limit",
+        "payment_terms_days",
+        "risk_grade",
+        "insured_share",
+        "source_updated_at",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"credit_limit"}),
+)
+INVOICES = RawTable(
+    "raw_erp",
+    "invoices",
+    key=("invoice_id",),
+    columns=(
+        "invoice_id",
+        "customer_id",
+        "invoice_date",
+        "due_date",
+        "currency_code",
+        "amount",
+        "is_disputed",
+        "source_updated_at",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"amount"}),
+)
+CREDIT_NOTES = RawTable(
+    "raw_erp",
+    "credit_notes",
+    key=("credit_note_id",),
+    columns=(
+        "credit_note_id",
+        "invoice_id",
+        "customer_id",
+        "credit_note_date",
+        "amount",
+        "reason",
+        "source_updated_at",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"amount"}),
+)
+PAYMENTS = RawTable(
+    "raw_erp",
+    "payments",
+    key=("payment_id",),
+    columns=(
+        "payment_id",
+        "customer_id",
+        "payment_date",
+        "currency_code",
+        "amount",
+        "reference",
+        "source_updated_at",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"amount"}),
+)
+PAYMENT_APPLICATIONS = RawTable(
+    "raw_erp",
+    "payment_applications",
+    key=("payment_id", "invoice_id"),
+    columns=(
+        "payment_id",
+        "invoice_id",
+        "applied_amount",
+        "applied_date",
+        "source_updated_at",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"applied_amount"}),
+)
+WRITE_OFFS = RawTable(
+    "raw_erp",
+    "write_offs",
+    key=("write_off_id",),
+    columns=(
+        "write_off_id",
+        "invoice_id",
+        "write_off_date",
+        "amount",
+        "reason",
+        "approved_by",
+        "source_updated_at",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"amount"}),
+)
+BANK_STATEMENTS = RawTable(
+    "raw_bank",
+    "statements",
+    key=("file_sha256", "statement_index"),
+    columns=(
+        "file_sha256",
+        "statement_index",
+        "file_format",
+        "statement_id",
+        "sequence_number",
+        "account_id",
+        "account_iban",
+        "currency_code",
+        "opening_balance",
+        "opening_balance_date",
+        "closing_balance",
+        "closing_balance_date",
+        "statement_date",
+        "line_count",
+        "credit_total",
+        "debit_total",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"opening_balance", "closing_balance", "credit_total", "debit_total"}),
+)
+BANK_STATEMENT_LINES = RawTable(
+    "raw_bank",
+    "statement_lines",
+    key=("file_sha256", "statement_index", "line_index"),
+    columns=(
+        "file_sha256",
+        "statement_index",
+        "line_index",
+        "statement_id",
+        "sequence_number",
+        "account_id",
+        "currency_code",
+        "booking_date",
+        "value_date",
+        "amount",
+        "bank_reference",
+        "end_to_end_id",
+        "counterparty_name",
+        "counterparty_account",
+        "creditor_reference",
+        "remittance_text",
+        "bank_transaction_code",
+        "original_text",
+        *_LOAD_COLUMNS,
+    ),
+    money_columns=frozenset({"amount"}),
+)
+
+RAW_TABLES: tuple[RawTable, ...] = (
+    CUSTOMERS,
+    INVOICES,
+    CREDIT_NOTES,
+    PAYMENTS,
+    PAYMENT_APPLICATIONS,
+    WRITE_OFFS,
+    BANK_STATEMENTS,
+    BANK_STATEMENT_LINES,
+)
+
+
+def table_for_suite(suite_name: str) -> RawTable:
+    """The raw table a suite validates. Raises KeyError for a suite that is not one of these."""
+    for table in RAW_TABLES:
+        if table.suite_name == suite_name:
+            return table
+    raise KeyError(f"no raw table has the suite {suite_name!r}")
