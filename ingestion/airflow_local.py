@@ -7,6 +7,7 @@ the warehouse: the run's summary task must have written an audit.pipeline_runs r
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -76,13 +77,22 @@ def run_day(business_date: date, *, log_dir: Path | None = None) -> dict[str, ob
     # The run's audit row is told from older ones of the same date by coming after the newest of those.
     with warehouse.connect() as conn:
         before = conn.execute(
-            "select coalesce(max(started_at), '-infinity') from audit.pipeline_runs where business_date = %s",
+            "select coalesce(max(started_at), '1900-01-01') from audit.pipeline_runs where business_date = %s",
             (business_date,),
         ).fetchone()
     started = before[0] if before else None
     with log_path.open("w") as out:
         result = subprocess.run(
-            [airflow_bin(), "dags", "test", DAG_ID, business_date.isoformat()],
+            [
+                airflow_bin(),
+                "dags",
+                "test",
+                DAG_ID,
+                business_date.isoformat(),
+                # A manual run's data interval is inferred (the day before); the param makes the date explicit.
+                "--conf",
+                json.dumps({"business_date": business_date.isoformat()}),
+            ],  # fmt: skip
             env=airflow_env(),
             stdout=out,
             stderr=subprocess.STDOUT,

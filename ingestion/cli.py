@@ -134,7 +134,9 @@ def generate(
         seed=seed, scale=scale, start=start, days=days, landing=landing or config.landing_dir(),
         erp_url=erp_url, erp_mode=erp_mode,
     )  # fmt: skip
-    _echo_json(summary.as_dict() if hasattr(summary, "as_dict") else summary.__dict__)
+    from dataclasses import asdict
+
+    _echo_json(asdict(summary))
 
 
 # ---- ingest ------------------------------------------------------------------------------------------------------

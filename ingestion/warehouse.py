@@ -215,6 +215,33 @@ def loaded_file(conn: psycopg.Connection[Any], source: str, file_sha256: str) ->
     return dict(zip(("file_name", "file_path", "batch_id", "rows_loaded", "loaded_at"), row, strict=True))
 
 
+def duplicate_of(
+    url: str | None, *, source: str, file_sha256: str, path: Path, run_id: str | None
+) -> str | None:
+    """Why a file must not load again (its content is already loaded), or None when it is new.
+
+    The same content under another path is a second delivery and is logged in audit.file_deliveries; the same path
+    seen again by a later run (a re-run scans its folders afresh) is not a delivery and leaves no trace.
+    """
+    with connect(url) as conn:
+        previous = loaded_file(conn, source, file_sha256)
+    if previous is None:
+        return None
+    if previous["file_path"] == str(path):
+        return f"already loaded (batch {previous['batch_id']})"
+    reason = f"same content as {previous['file_path']}, loaded in batch {previous['batch_id']}"
+    record_delivery(
+        url,
+        source=source,
+        file_sha256=file_sha256,
+        path=path,
+        outcome="duplicate",
+        reason=reason,
+        run_id=run_id,
+    )
+    return reason
+
+
 def register_file(
     conn: psycopg.Connection[Any],
     *,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,12 @@ def clean_warehouse(warehouse_url: str) -> str:
     with warehouse.connect(warehouse_url) as conn:
         conn.execute(f"truncate {', '.join(RAW_TABLES)} restart identity cascade")
     return warehouse_url
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """dbt_project/target/manifest.json, which the DAG renders its dbt tasks from (`dbt parse` writes it)."""
+    from ingestion.transform import MANIFEST_PATH, parse
+
+    parse()
+    return MANIFEST_PATH

@@ -46,3 +46,20 @@ def business_date(context: Any) -> date:
         return date.fromisoformat(str(explicit))
     start = context["data_interval_start"]
     return start.in_timezone(TIMEZONE).date() if hasattr(start, "in_timezone") else start.date()
+
+
+def run_consumers_after_producer(group: Any) -> None:
+    """In a Cosmos watcher task group, start the per-node tasks only once the single `dbt build` has finished.
+
+    Cosmos starts them alongside the producer and lets them wait (deferred) for their node's status. Under
+    `airflow dags test`, which runs one task at a time, a waiting consumer would block the producer forever; and
+    a `DbtTaskGroup` does not get the producer-first ordering that Cosmos gives a `DbtDag`. Putting the producer
+    upstream with trigger rule `all_done` makes each consumer read its node's result as soon as it starts, pass or
+    fail, whatever the executor. The cost: the UI shows per-model states when the build ends, not while it runs.
+    """
+    producer = next(t for t in group.children.values() if t.task_id.endswith("dbt_producer_watcher"))
+    for root in group.roots:
+        if root is producer:
+            continue
+        producer >> root
+        root.trigger_rule = "all_done"

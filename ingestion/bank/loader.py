@@ -111,24 +111,10 @@ def load_file(
 ) -> BankFileResult:
     """Parse and load one statement file; never raises for bad content (that is a rejected result)."""
     digest = warehouse.sha256_of(path)
-    with warehouse.connect(url) as conn:
-        previous = warehouse.loaded_file(conn, SOURCE, digest)
-    if previous is not None:
-        warehouse.record_delivery(
-            url, source=SOURCE, file_sha256=digest, path=path, outcome="duplicate", run_id=run_id
-        )
-        log.info(
-            "%s: duplicate of %s (batch %s), not loaded again",
-            path,
-            previous["file_path"],
-            previous["batch_id"],
-        )
-        return BankFileResult(
-            path,
-            "duplicate",
-            digest,
-            reason=f"same content as {previous['file_path']} (batch {previous['batch_id']})",
-        )
+    duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    if duplicate is not None:
+        log.info("%s: not loaded again: %s", path, duplicate)
+        return BankFileResult(path, "duplicate", digest, reason=duplicate)
 
     with path.open("rb") as handle:
         file_format = detect_format(handle.read(8192))

@@ -97,15 +97,9 @@ def load_extract_file(
 ) -> FileLoadResult:
     """Load one extract file as one batch; a file already loaded (same sha256) is a duplicate and loads nothing."""
     digest = warehouse.sha256_of(path)
-    with warehouse.connect(url) as conn:
-        previous = warehouse.loaded_file(conn, SOURCE, digest)
-    if previous is not None:
-        warehouse.record_delivery(
-            url, source=SOURCE, file_sha256=digest, path=path, outcome="duplicate", run_id=run_id
-        )
-        return FileLoadResult(
-            path, entity.name, "duplicate", digest, reason=f"already loaded in batch {previous['batch_id']}"
-        )
+    duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    if duplicate is not None:
+        return FileLoadResult(path, entity.name, "duplicate", digest, reason=duplicate)
     try:
         with warehouse.load_batch(
             url, source=SOURCE, entity=entity.name, business_date=business_date, run_id=run_id

@@ -1,0 +1,154 @@
+"""ar_daily end to end: `airflow dags test` against a real PostgreSQL, for several business dates.
+
+The runs go through ingestion.airflow_local.run_day, which is what `arwh run` does, and which fails unless the
+DAG's summarize task recorded the run as a success in audit.pipeline_runs: a DAG test that ran no task (a date
+before start_date, say) cannot pass here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ingestion import warehouse
+from ingestion.airflow_local import run_day
+
+pytestmark = [pytest.mark.integration, pytest.mark.dags]
+
+
+@pytest.fixture
+def fresh_warehouse(
+    clean_warehouse: str, dbt_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Empty raw, audit and aging snapshot tables, and a landing folder of the test's own."""
+    with warehouse.connect(clean_warehouse) as conn:
+        exists = conn.execute("select to_regclass('marts.fct_ar_aging')").fetchone()
+        if exists and exists[0]:
+            conn.execute("truncate marts.fct_ar_aging")
+    monkeypatch.setenv("AR_LANDING_DIR", str(tmp_path / "landing"))
+    return clean_warehouse
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tmp_path: Path) -> None:
+    erp = tmp_path / "landing" / "erp"
+    _write(
+        erp / "customers.csv", "customer_id,customer_name,currency_code,payment_terms_days\nC1,Acme,EUR,30\n"
+    )
+    _write(
+        erp / "invoices.csv",
+        "invoice_id,customer_id,invoice_date,due_date,currency_code,amount\n"
+        "I1,C1,2026-03-01,2026-03-31,EUR,1000.00\n"
+        "I2,C1,2026-01-10,2026-02-09,EUR,500.00\n",
+    )
+    _write(
+        erp / "payments.csv",
+        "payment_id,customer_id,payment_date,currency_code,amount,reference\n"
+        "P1,C1,2026-03-15,EUR,400.00,I1\n"
+        "P2,C1,2026-04-20,EUR,300.00,I1\n",
+    )
+    _write(
+        erp / "payment_applications.csv", "payment_id,invoice_id,applied_amount\nP1,I1,400.00\nP2,I1,300.00\n"
+    )
+    _write(
+        erp / "credit_notes.csv",
+        "credit_note_id,invoice_id,customer_id,credit_note_date,amount,reason\nCN1,I1,C1,2026-04-05,100.00,price\n",
+    )
+
+    # Everything loads on the first run, the payment of 2026-04-20 included; the as-of rule must ignore it then.
+    first = run_day(date(2026, 4, 10))
+    second = run_day(date(2026, 4, 20))
+    assert first["business_date"] == "2026-04-10" and second["business_date"] == "2026-04-20"
+
+    with warehouse.connect(fresh_warehouse) as conn:
+        aging = conn.execute(
+            """select as_of_date::text, invoice_id, open_amount, days_past_due, aging_bucket
+                 from marts.fct_ar_aging order by as_of_date, invoice_id"""
+        ).fetchall()
+        invoices = conn.execute(
+            "select invoice_id, open_amount, settled_date from marts.fct_invoices order by invoice_id"
+        ).fetchall()
+        runs = conn.execute(
+            "select business_date::text, outcome from audit.pipeline_runs order by 1"
+        ).fetchall()
+
+    # By hand. As of 2026-04-10: I1 = 1000.00 - 400.00 (P1, 03-15) - 100.00 (CN1, 04-05) = 500.00; P2 (04-20) is
+    # later. Due 03-31, so 10 days past due: 1-30. I2 = 500.00 untouched; due 02-09: 19 days left in February
+    # (2026 is not a leap year) + 31 in March + 10 in April = 60 days: 31-60.
+    # As of 2026-04-20: I1 = 500.00 - 300.00 (P2) = 200.00, 20 days: 1-30; I2 is 70 days past due: 61-90.
+    assert aging == [
+        ("2026-04-10", "I1", Decimal("500.00"), 10, "1-30"),
+        ("2026-04-10", "I2", Decimal("500.00"), 60, "31-60"),
+        ("2026-04-20", "I1", Decimal("200.00"), 20, "1-30"),
+        ("2026-04-20", "I2", Decimal("500.00"), 70, "61-90"),
+    ]
+    # fct_invoices holds the latest build (as of 2026-04-20): neither invoice is settled.
+    assert invoices == [("I1", Decimal("200.00"), None), ("I2", Decimal("500.00"), None)]
+    assert runs == [("2026-04-10", "success"), ("2026-04-20", "success")]
+
+    # Re-running a date changes nothing that the first run got right.
+    run_day(date(2026, 4, 10))
+    with warehouse.connect(fresh_warehouse) as conn:
+        again = conn.execute(
+            """select as_of_date::text, invoice_id, open_amount, days_past_due, aging_bucket
+                 from marts.fct_ar_aging order by as_of_date, invoice_id"""
+        ).fetchall()
+    assert again == aging
+
+
+def test_generated_company_loads_completely_and_ties_to_its_manifest(
+    fresh_warehouse: str, tmp_path: Path
+) -> None:
+    from ingestion.generate import generate
+
+    landing = tmp_path / "landing"
+    start = date(2026, 3, 2)  # a Monday: bank files are written on weekdays
+    generate(seed=7, scale=0.005, start=start, days=10, landing=landing)
+    manifest = json.loads((landing / "manifest.json").read_text())
+    expected = manifest["expected"]
+    last_day = date(2026, 3, 11)
+
+    run_day(start)
+    run_day(last_day)
+
+    with warehouse.connect(fresh_warehouse) as conn:
+        invoices = conn.execute("select count(*), sum(amount) from raw_erp.invoices").fetchone()
+        open_by_currency = dict(
+            conn.execute(
+                "select currency_code, sum(open_amount) from marts.fct_ar_aging where as_of_date = %s group by 1",
+                (last_day,),
+            ).fetchall()
+        )
+        statements = dict(
+            conn.execute("select account_id, count(*) from raw_bank.statements group by 1").fetchall()
+        )
+        deliveries = conn.execute(
+            "select file_path, outcome from audit.file_deliveries where outcome = 'duplicate'"
+        ).fetchall()
+        failed_checks = conn.execute(
+            "select check_name from audit.check_results where not success and as_of_date = %s", (last_day,)
+        ).fetchall()
+        first_day_rows = conn.execute(
+            "select count(*) from marts.fct_ar_aging where as_of_date = %s", (start,)
+        ).fetchone()
+
+    assert invoices == (expected["erp"]["invoices"]["count"], Decimal(expected["erp"]["invoices"]["amount"]))
+    # The ERP's open balance at the end of the period, per currency, as the generator computed it.
+    assert open_by_currency == {k: Decimal(v) for k, v in expected["erp"]["open_balance_at_end"].items()}
+    # Every account's statements up to the last day are loaded once; the re-delivered file is a duplicate.
+    for account, numbers in expected["bank"]["accounts"].items():
+        assert statements[account] == numbers["statements"]
+    duplicate = next(a for a in manifest["anomalies"] if a["type"] == "duplicate_bank_file")
+    assert [(Path(p).name, o) for p, o in deliveries] == [
+        (Path(duplicate["duplicate_path"]).name, "duplicate")
+    ]
+    assert failed_checks == []
+    assert first_day_rows is not None and first_day_rows[0] > 0
