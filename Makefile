@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 TOOLS := .local/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
-RUN := $(UV) run --frozen
+RUN := $(UV) run --no-sync
 DEMO_START ?= 2026-09-01
 DEMO_DAYS ?= 30
 DEMO_SCALE ?= 0.01
@@ -38,7 +38,6 @@ setup: $(UV)
 demo: setup
 	$(RUN) arwh generate --seed $(DEMO_SEED) --scale $(DEMO_SCALE) --start $(DEMO_START) --days $(DEMO_DAYS)
 	$(RUN) arwh run --date $(DEMO_START) --through $$(date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
-	$(RUN) arwh report-locations
 
 test: setup
 	$(RUN) pytest

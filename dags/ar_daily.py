@@ -97,7 +97,7 @@ def ar_daily() -> None:
             profile_name="ar_warehouse", target_name="warehouse", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
         ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.DBT_RUNNER
+            execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.SUBPROCESS
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,

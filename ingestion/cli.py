@@ -242,10 +242,31 @@ def run(day: date, through: date | None) -> None:
     if last < day:
         raise click.UsageError("--through is before --date")
     current = day
+    last_summary: dict[str, Any] = {}
     while current <= last:
-        summary = run_day(current)
-        click.echo(_format_summary(summary))
+        last_summary = run_day(current)
+        click.echo(_format_summary(last_summary))
         current += timedelta(days=1)
+    days = (last - day).days + 1
+    click.echo(f"\n{days} day(s) run, {day} to {last}.")
+    click.echo(_locations(last_summary))
+
+
+def _locations(summary: dict[str, Any]) -> str:
+    from ingestion.airflow_local import AIRFLOW_HOME
+
+    docs = config.GX_PROJECT_DIR / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return "\n".join(
+        [
+            "Where things are:",
+            f"  warehouse        {config.warehouse_url()}  (marts.fct_ar_aging, marts.fct_invoices, marts.dim_customers)",
+            "  audit trail      audit.pipeline_runs, audit.load_batches, audit.files, audit.rejects, audit.check_results",
+            f"  check reports    {docs}",
+            f"  DAG run logs     {AIRFLOW_HOME / 'runs'}"
+            + (f"  (last: {summary['log']})" if summary.get("log") else ""),
+            f"  landing folder   {config.landing_dir()}  (quarantine/ holds rejected files with their reasons)",
+        ]
+    )
 
 
 @main.command()
