@@ -3,6 +3,10 @@
 Banks and file drops name files freely (`.sta`, `.txt`, `.xml`, `.940`, no extension at all), so the name is not
 evidence. The head of the file is: an XML root in the camt.053 namespace, SWIFT tags at line starts, or a BAI2
 file header record.
+
+A CSV export cannot be told by content alone: any text with delimiters looks like one, and what its columns mean
+differs per bank. So a CSV is read only through a mapping (csv_statement.py): one named by the caller, or a shipped
+mapping whose `detect` header names all stand in the file's header row.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ingestion.bank.bai2 import parse_bai2
 from ingestion.bank.camt053 import parse_camt053
+from ingestion.bank.csv_statement import detect_csv_mapping, load_csv_mapping, parse_csv_statement
 from ingestion.bank.mt940 import parse_mt940
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary
 
@@ -21,9 +27,15 @@ CAMT053 = "camt053"
 MT940 = "mt940"
 MT942 = "mt942"
 BAI2 = "bai2"
+CSV = "csv"
 
 Parser = Callable[..., Iterator[StatementLine | StatementSummary]]
-PARSERS: dict[str, Parser] = {CAMT053: parse_camt053, MT940: parse_mt940, MT942: parse_mt940}
+PARSERS: dict[str, Parser] = {
+    CAMT053: parse_camt053,
+    MT940: parse_mt940,
+    MT942: parse_mt940,
+    BAI2: parse_bai2,
+}
 
 _BOMS = (b"\xef\xbb\xbf",)
 _XML_NAME = r"[A-Za-z_][\w.-]*"
@@ -93,18 +105,31 @@ def _swift_format(text: str) -> str | None:
     return None
 
 
-def parse_statement_file(path: str | Path) -> Iterator[StatementLine | StatementSummary]:
+def parse_statement_file(
+    path: str | Path, *, csv_mapping: str | Path | None = None
+) -> Iterator[StatementLine | StatementSummary]:
     """Open `path` in binary, tell its format from the content and stream its records through the right parser.
 
-    Raises `StatementParseError` ('unknown format: ...', 'format bai2 is not supported yet', or the parser's own
-    error) while iterating; the file stays open until the iterator is exhausted or closed.
+    A file that is not camt.053, MT940/MT942 or BAI2 is read as a CSV export with `csv_mapping` (a mapping name from
+    ingestion/bank/csv_mappings/ or a path) when one is given, else with the shipped mapping whose `detect` header
+    matches the file. Raises `StatementParseError` ('unknown format: ...' or the parser's own error) while
+    iterating; `CsvMappingError` for a mapping that is missing or broken (a configuration error, not the file's).
+    The file stays open until the iterator is exhausted or closed.
     """
     path = Path(path)
     with path.open("rb") as stream:
         head = stream.read(HEAD_BYTES)
         file_format = detect_format(head)
         if file_format is None:
-            raise StatementParseError(f"unknown format: {path.name} is not camt.053, MT940/MT942 or BAI2")
+            mapping = load_csv_mapping(csv_mapping) if csv_mapping is not None else detect_csv_mapping(head)
+            if mapping is None:
+                raise StatementParseError(
+                    f"unknown format: {path.name} is not camt.053, MT940/MT942 or BAI2, "
+                    "nor a CSV export whose header a mapping knows"
+                )
+            stream.seek(0)
+            yield from parse_csv_statement(stream, mapping=mapping, source_name=str(path))
+            return
         parser = PARSERS.get(file_format)
         if parser is None:
             raise StatementParseError(f"format {file_format} is not supported yet")

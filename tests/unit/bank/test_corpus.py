@@ -1,8 +1,8 @@
 """The conformance corpus: real statements from other projects' test suites (shared/external, see its README.md).
 
 Every file must either parse or be rejected with a StatementParseError, never another exception. camt.053 files are
-compared with the genkgo/camt parse stored beside them as JSON; MT940 files with the table below, worked out by
-reading the files.
+compared with the genkgo/camt parse stored beside them as JSON; MT940 and BAI2 files with the tables below, worked
+out by reading the files.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from .helpers import split
 EXTERNAL = Path(os.environ.get("AR_EXTERNAL_DATA_DIR", PROJECT_ROOT.parent / "shared" / "external"))
 CAMT_DIR = EXTERNAL / "camt053"
 MT940_DIR = EXTERNAL / "mt940"
+BAI2_DIR = EXTERNAL / "bai2"
 
 pytestmark = pytest.mark.skipif(
-    not CAMT_DIR.is_dir() or not MT940_DIR.is_dir(),
+    not CAMT_DIR.is_dir() or not MT940_DIR.is_dir() or not BAI2_DIR.is_dir(),
     reason=f"conformance corpus not found at {EXTERNAL} (set AR_EXTERNAL_DATA_DIR)",
 )
 
@@ -143,6 +144,24 @@ MT940_EXPECTED: dict[str, Loads | Rejected] = {
     "self-provided/wrapped_timestamp.sta": Loads("mt940", 1, 1, "0", "-6.00"),  # ":26:37" is wrapped text
 }
 
+# How each number was found, by reading the four files (nothing was run): statements = the 03 records, lines = the
+# 16 records, credits and debits = the 16 amounts by type code (100-399 credit, 400-699 debit) in minor units with
+# two implied decimals (GBP or USD; the blank example names no currency, which BAI2 reads as USD). The trailers
+# were added up by hand as well, so every file must load: 49 = the 03 summary amounts + the 16 amounts (citi:
+# 10000 + 10000 + 1 = 20001), 98/99 = the sums of the trailers below them, record counts include every 88.
+BAI2_EXPECTED: dict[str, Loads] = {
+    # two 03 records (12345, 54321) with nothing after the account number, no 16s; both 49 amounts are blank
+    "account_trailer_amount_blank_example.bai2": Loads("bai2", 2, 0, "0", "0"),
+    # one 16: type 191 (credit), amount 001 = 0.01 GBP, funds type V valued 150715; seven 88s of text
+    "citi_example.bai2": Loads("bai2", 1, 1, "0.01", "0"),
+    # 16 type 699 (debit) 971 + 100 + 123 + 1571 = 2765, type 399 (credit) 89; the 03's own 400 summary says
+    # 2765 in 4 items and its 100 summary 89 in 1 item: 365.21 + 0.89 - 27.65 = 338.45 = the 015
+    "nwb_example.bai2": Loads("bai2", 1, 5, "0.89", "-27.65"),
+    # two groups (as of 220201, 220202), one 03 each for account 1234567890 USD; one 16 type 142 (ACH credit)
+    # each: 490196 + 905800 = 4901.96 + 9058.00; the 99 has no closing '/'
+    "svb_us_example.bai2": Loads("bai2", 2, 2, "13959.96", "0"),
+}
+
 # Statements whose opening + credits + debits != closing. Not parser errors: the numbers are in the files (test
 # data with made-up balances); the balance check downstream should flag such statements. Each was checked by hand,
 # e.g. abnamro 1: 3236,28 - 321,44 = 2914,84 but :62F: says 876,84; camt053.v2.minimal: 18.15 + 8.85 = 27.00 but
@@ -169,6 +188,7 @@ BALANCE_BREAKS = {
     "mt940/self-provided/overly_long_details.sta": [1],
     "mt940/self-provided/raiffeisen-cmi.sta": [1],  # 25170637,10 + 2066637 - 3078850,50 != 25281687,60
     "mt940/self-provided/whitespace.sta": [1],
+    "bai2/citi_example.bai2": [1],  # 010 = 015 = 100.00 GBP, yet a 0.01 credit in between
 }
 
 
@@ -194,6 +214,25 @@ def test_mt940_corpus(name: str) -> None:
     assert sum((s.credit_total for s in summaries), Decimal(0)) == Decimal(expected.credits)
     assert sum((s.debit_total for s in summaries), Decimal(0)) == Decimal(expected.debits)
     assert {s.file_format for s in summaries} == {expected.file_format}
+
+
+def test_the_bai2_table_covers_every_corpus_file() -> None:
+    assert set(_corpus_files(BAI2_DIR, (".bai2",))) == set(BAI2_EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(BAI2_EXPECTED))
+def test_bai2_corpus(name: str) -> None:
+    expected = BAI2_EXPECTED[name]
+    path = BAI2_DIR / name
+    assert detect_format(path.read_bytes()) == "bai2"
+    lines, summaries = split(parse_statement_file(path))
+    assert len(summaries) == expected.statements
+    assert len(lines) == expected.lines
+    assert sum((line.amount for line in lines if line.amount > 0), Decimal(0)) == Decimal(expected.credits)
+    assert sum((line.amount for line in lines if line.amount < 0), Decimal(0)) == Decimal(expected.debits)
+    assert sum((s.credit_total for s in summaries), Decimal(0)) == Decimal(expected.credits)
+    assert sum((s.debit_total for s in summaries), Decimal(0)) == Decimal(expected.debits)
+    assert {s.file_format for s in summaries} == {"bai2"}
 
 
 # --- camt.053 against genkgo/camt's parse --------------------------------------------------------------------------
@@ -284,7 +323,11 @@ def test_camt053_corpus_matches_genkgo(name: str) -> None:
 
 # --- properties over the whole corpus ------------------------------------------------------------------------------
 
-ALL_FILES = [f"camt053/{name}" for name in CAMT_FILES] + [f"mt940/{name}" for name in sorted(MT940_EXPECTED)]
+ALL_FILES = (
+    [f"camt053/{name}" for name in CAMT_FILES]
+    + [f"mt940/{name}" for name in sorted(MT940_EXPECTED)]
+    + [f"bai2/{name}" for name in sorted(BAI2_EXPECTED)]
+)
 
 
 @pytest.mark.parametrize("name", ALL_FILES)

@@ -73,8 +73,9 @@ def test_unknown_format(tmp_path: Path) -> None:
         list(parse_statement_file(target))
 
 
-def test_bai2_is_detected_but_not_parsed_yet(tmp_path: Path) -> None:
+def test_bai2_without_trailers_is_rejected_as_truncated(tmp_path: Path) -> None:
+    # Detected as BAI2 by its 01 record, then refused: a file header with no 99 file trailer is a cut-off file.
     target = tmp_path / "day.bai"
     target.write_bytes(b"01,SENDER,RECEIVER,240101,0000,1,80,1,2/\n")
-    with pytest.raises(StatementParseError, match="format bai2 is not supported yet"):
+    with pytest.raises(StatementParseError, match=r"without a file trailer \(99\): truncated"):
         list(parse_statement_file(target))
