@@ -36,7 +36,9 @@ RAW_ERP = Asset("ar_warehouse.raw_erp")
 RAW_BANK = Asset("ar_warehouse.raw_bank")
 MARTS = Asset("ar_warehouse.marts")
 
-AS_OF_DATE = "{{ params.business_date or data_interval_start.in_timezone('" + TIMEZONE + "').strftime('%Y-%m-%d') }}"
+AS_OF_DATE = (
+    "{{ params.business_date or data_interval_start.in_timezone('" + TIMEZONE + "').strftime('%Y-%m-%d') }}"
+)
 
 
 def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
@@ -94,7 +96,9 @@ def ar_daily() -> None:
         group_id="dbt",
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=DBT_MANIFEST),
         profile_config=ProfileConfig(
-            profile_name="ar_warehouse", target_name="warehouse", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
+            profile_name="ar_warehouse",
+            target_name="warehouse",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.SUBPROCESS
@@ -108,7 +112,9 @@ def ar_daily() -> None:
         # Assets are declared per layer below (raw_erp, raw_bank, marts), not per model: one per model would add
         # ~60 assets to the metadata database for no scheduling use.
         operator_args={"vars": {"as_of_date": AS_OF_DATE}, "install_deps": False, "emit_datasets": False},
-        default_args={"retries": 0},  # a failing model or test is a data or code fault: retrying changes nothing
+        default_args={
+            "retries": 0
+        },  # a failing model or test is a data or code fault: retrying changes nothing
     )
     run_consumers_after_producer(dbt)
 
@@ -139,11 +145,10 @@ def _jsonable(value):  # type: ignore[no-untyped-def]
 
 
 def _format(summary) -> str:  # type: ignore[no-untyped-def]
-    buckets = ", ".join(f"{b['bucket']}={b['open_amount']}" for b in summary["open_ar_by_bucket"])
+    open_ar = ", ".join(f"{currency} {amount}" for currency, amount in summary["open_ar_by_currency"].items())
     return (
-        f"ar_daily {summary['business_date']}: {summary['invoices']} invoices to date; open AR "
-        f"{summary['open_ar_total']} ({buckets}); checks passed {summary['checks_passed']}, "
-        f"flagged {summary['checks_flagged']}"
+        f"ar_daily {summary['business_date']}: {summary['invoices']} invoices to date; open AR {open_ar}; "
+        f"checks passed {summary['checks_passed']}, flagged {summary['checks_flagged']}"
     )
 
 

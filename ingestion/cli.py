@@ -286,10 +286,13 @@ def summary(day: date, as_json: bool) -> None:
 def _format_summary(s: dict[str, Any]) -> str:
     lines = [
         f"== {s.get('business_date')}  run {s.get('run_id', '-')}",
-        f"   invoices to date: {s.get('invoices')}   open AR: {s.get('open_ar_total')}",
+        f"   invoices to date: {s.get('invoices')}",
     ]
-    for b in s.get("open_ar_by_bucket") or []:
-        lines.append(f"     {b['bucket']:>8}: {b['invoices']:>6} invoices  {b['open_amount']:>14}")
+    for currency, total in (s.get("open_ar_by_currency") or {}).items():
+        lines.append(f"   open AR {currency}: {total}")
+        for b in s.get("open_ar_by_bucket") or []:
+            if b["currency"] == currency:
+                lines.append(f"     {b['bucket']:>8}: {b['invoices']:>6} invoices  {b['open_amount']:>14}")
     lines.append(f"   checks passed: {s.get('checks_passed')}   flagged: {s.get('checks_flagged')}")
     for name in s.get("flagged") or []:
         lines.append(f"     flagged: {name}")

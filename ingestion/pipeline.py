@@ -138,43 +138,47 @@ def ingest_bank(
 
 
 def day_summary(business_date: date, url: str | None = None) -> dict[str, Any]:
-    """What the warehouse says for the date: invoices, open AR by bucket, loads and check results."""
+    """What the warehouse says for the date: invoices, open AR by currency and bucket, check results.
+
+    Amounts are per currency: receivables in EUR and USD do not add up without a rate.
+    """
     with warehouse.connect(url) as conn:
         invoices = conn.execute(
-            "select count(*), coalesce(sum(amount), 0) from raw_erp.invoices where invoice_date <= %s",
+            """select currency_code, count(*), sum(amount) from raw_erp.invoices
+                where invoice_date <= %s group by 1 order by 1""",
             (business_date,),
-        ).fetchone()
+        ).fetchall()
         buckets = conn.execute(
-            """select aging_bucket, count(*), sum(open_amount)
+            """select currency_code, aging_bucket, count(*), sum(open_amount)
                  from marts.fct_ar_aging where as_of_date = %s
-                group by aging_bucket order by min(days_past_due)""",
+                group by currency_code, aging_bucket order by currency_code, min(days_past_due)""",
             (business_date,),
         ).fetchall()
         checks = conn.execute(
-            """select count(*) filter (where success), count(*) filter (where not success),
-                      coalesce(jsonb_agg(check_name || ' on ' || coalesce(table_name, '?')) filter (where not success), '[]')
-                 from audit.check_results
-                where as_of_date = %s
-                  and checked_at = (select max(checked_at) from audit.check_results c2
-                                     where c2.as_of_date = %s and c2.check_name = check_results.check_name
-                                       and c2.suite_name = check_results.suite_name)""",
-            (business_date, business_date),
-        ).fetchone()
-        files = conn.execute(
-            """select outcome, count(*) from audit.file_deliveries d
-                where exists (select 1 from audit.load_batches b where b.business_date = %s and b.run_id = d.run_id)
-                group by outcome""",
+            """with latest as (
+                   select distinct on (suite_name, check_name) check_name, table_name, success
+                     from audit.check_results where as_of_date = %s
+                    order by suite_name, check_name, checked_at desc
+               )
+               select count(*) filter (where success), count(*) filter (where not success),
+                      coalesce(jsonb_agg(check_name || ' on ' || coalesce(table_name, '?'))
+                               filter (where not success), '[]'::jsonb)
+                 from latest""",
             (business_date,),
-        ).fetchall()
-    assert invoices is not None and checks is not None
+        ).fetchone()
+    assert checks is not None
+    open_total: dict[str, Any] = {}
+    for currency, _bucket, _n, amount in buckets:
+        open_total[currency] = open_total.get(currency, 0) + amount
     return {
         "business_date": business_date,
-        "invoices": invoices[0],
-        "invoiced_amount": invoices[1],
-        "open_ar_by_bucket": [{"bucket": b, "invoices": n, "open_amount": amt} for b, n, amt in buckets],
-        "open_ar_total": sum((amt for _, _, amt in buckets), start=type(invoices[1])(0)),
+        "invoices": sum(n for _, n, _ in invoices),
+        "invoiced_by_currency": {c: amount for c, _, amount in invoices},
+        "open_ar_by_bucket": [
+            {"currency": c, "bucket": b, "invoices": n, "open_amount": amt} for c, b, n, amt in buckets
+        ],
+        "open_ar_by_currency": open_total,
         "checks_passed": checks[0],
         "checks_flagged": checks[1],
         "flagged": checks[2],
-        "file_deliveries": dict(files),
     }
