@@ -90,7 +90,7 @@ def _run_as(user: str | None, args: list[str], **kwargs: object) -> subprocess.C
     if user is not None:
         # runuser keeps the argument vector intact (no shell quoting) and needs no password as root.
         args = ["runuser", "-u", user, "--", *args]
-    return subprocess.run(args, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+    return subprocess.run(args, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
 
 
 def _chown_tree(path: Path, user: str) -> None:

@@ -42,7 +42,7 @@ def init_warehouse(url: str | None = None) -> list[str]:
     with connect(url) as conn:
         conn.execute("select pg_advisory_xact_lock(%s)", (INIT_LOCK_KEY,))
         for path in sorted(config.SQL_DIR.glob("*.sql")):
-            conn.execute(path.read_text())  # type: ignore[call-overload]
+            conn.execute(path.read_text())
             applied.append(path.name)
         conn.commit()
     return applied

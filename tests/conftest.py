@@ -45,7 +45,7 @@ RAW_TABLES = (
     "raw_erp.customers", "raw_erp.invoices", "raw_erp.credit_notes", "raw_erp.payments",
     "raw_erp.payment_applications", "raw_erp.write_offs", "raw_bank.statements", "raw_bank.statement_lines",
     "raw_statements.statement_items", "audit.load_batches", "audit.files", "audit.file_deliveries",
-    "audit.rejects", "audit.watermarks", "audit.check_results", "audit.pipeline_runs",
+    "audit.rejects", "audit.watermarks", "audit.check_results", "audit.pipeline_runs", "audit.statement_events",
 )  # fmt: skip
 
 

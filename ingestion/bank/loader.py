@@ -36,7 +36,8 @@ LINE_COLUMNS = (
 STATEMENT_COLUMNS = (
     "file_sha256", "statement_index", "file_format", "statement_id", "sequence_number", "account_id",
     "account_iban", "currency_code", "opening_balance", "opening_balance_date", "closing_balance",
-    "closing_balance_date", "statement_date", "line_count", "credit_total", "debit_total", "_batch_id",
+    "closing_balance_date", "statement_date", "line_count", "credit_total", "debit_total", "account_key",
+    "_batch_id",
 )  # fmt: skip
 
 
@@ -52,6 +53,8 @@ class BankFileResult:
     debit_total: Decimal | None = None
     reason: str | None = None
     batch_id: int | None = None
+    statements_duplicate: int = 0  # statements already loaded from another file, not loaded again
+    statements_replacing: int = 0  # corrected statements that replaced an earlier one
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,8 @@ class BankFileResult:
             "debit_total": self.debit_total,
             "reason": self.reason,
             "batch_id": self.batch_id,
+            "statements_duplicate": self.statements_duplicate,
+            "statements_replacing": self.statements_replacing,
         }
 
 
@@ -98,16 +103,27 @@ def statement_files(paths: Iterable[Path], *, business_date: date | None = None)
 
 
 def load_files(
-    url: str | None, paths: Iterable[Path], *, business_date: date | None = None, run_id: str | None = None
+    url: str | None,
+    paths: Iterable[Path],
+    *,
+    business_date: date | None = None,
+    run_id: str | None = None,
+    csv_mapping: str | None = None,
 ) -> list[BankFileResult]:
+    """Load every statement file under `paths`; `csv_mapping` names the mapping for CSV exports (else detected)."""
     return [
-        load_file(url, path, business_date=business_date, run_id=run_id)
+        load_file(url, path, business_date=business_date, run_id=run_id, csv_mapping=csv_mapping)
         for path in statement_files(paths, business_date=business_date)
     ]
 
 
 def load_file(
-    url: str | None, path: Path, *, business_date: date | None = None, run_id: str | None = None
+    url: str | None,
+    path: Path,
+    *,
+    business_date: date | None = None,
+    run_id: str | None = None,
+    csv_mapping: str | None = None,
 ) -> BankFileResult:
     """Parse and load one statement file; never raises for bad content (that is a rejected result)."""
     digest = warehouse.sha256_of(path)
@@ -122,7 +138,7 @@ def load_file(
         with warehouse.load_batch(
             url, source=SOURCE, entity="statement_lines", business_date=business_date, run_id=run_id
         ) as batch:
-            result = _load_parsed(batch, path, digest)
+            result = _load_parsed(batch, path, digest, csv_mapping)
             result.file_format = result.file_format or file_format
             warehouse.register_file(
                 batch.conn,
@@ -153,7 +169,7 @@ def load_file(
     return result
 
 
-def _load_parsed(batch: warehouse.Batch, path: Path, digest: str) -> BankFileResult:
+def _load_parsed(batch: warehouse.Batch, path: Path, digest: str, csv_mapping: str | None) -> BankFileResult:
     summaries: list[StatementSummary] = []
     source_total = Decimal(0)
     formats: set[str] = set()
@@ -179,10 +195,12 @@ def _load_parsed(batch: warehouse.Batch, path: Path, digest: str) -> BankFileRes
             cur,
             warehouse.qualified("raw_bank", "statement_lines"),
             LINE_COLUMNS,
-            lines(parse_statement_file(path)),
+            lines(parse_statement_file(path, csv_mapping=csv_mapping)),
         )
         if not summaries:
             raise StatementParseError("the file holds no statement")
+        placed = [(s, _place_statement(cur, batch.batch_id, digest, s)) for s in summaries]
+        kept = [s for s, decision in placed if decision != "duplicate"]
         warehouse.copy_rows(
             cur,
             warehouse.qualified("raw_bank", "statements"),
@@ -205,11 +223,17 @@ def _load_parsed(batch: warehouse.Batch, path: Path, digest: str) -> BankFileRes
                     s.line_count,
                     s.credit_total,
                     s.debit_total,
+                    account_key(s.account_id),
                     batch.batch_id,
                 )  # fmt: skip
-                for s in summaries
+                for s in kept
             ),
         )
+        # A duplicate statement's lines were copied and taken out again: they count as neither read nor loaded,
+        # so the batch's control totals still tie (the duplicate is in audit.statement_events).
+        duplicate_summaries = [s for s, decision in placed if decision == "duplicate"]
+        rows -= sum(s.line_count for s in duplicate_summaries)
+        source_total -= sum((s.credit_total + s.debit_total for s in duplicate_summaries), Decimal(0))
         target = cur.execute(
             "select coalesce(sum(amount), 0) from raw_bank.statement_lines where _batch_id = %s",
             (batch.batch_id,),
@@ -217,16 +241,107 @@ def _load_parsed(batch: warehouse.Batch, path: Path, digest: str) -> BankFileRes
     batch.rows_read = batch.rows_loaded = rows
     batch.control_total_source = source_total
     batch.control_total_target = target[0] if target else None
+    duplicates = sum(1 for _, decision in placed if decision == "duplicate")
     return BankFileResult(
         path,
-        "loaded",
+        "duplicate" if duplicates == len(placed) else "loaded",
         digest,
         file_format="/".join(sorted(formats)) or None,
-        statements=len(summaries),
+        statements=len(kept),
         rows=rows,
-        credit_total=sum((s.credit_total for s in summaries), Decimal(0)),
-        debit_total=sum((s.debit_total for s in summaries), Decimal(0)),
+        credit_total=sum((s.credit_total for s in kept), Decimal(0)),
+        debit_total=sum((s.debit_total for s in kept), Decimal(0)),
+        reason=(
+            "every statement in it was already loaded from another file (audit.statement_events)"
+            if duplicates == len(placed)
+            else None
+        ),
         batch_id=batch.batch_id,
+        statements_duplicate=duplicates,
+        statements_replacing=sum(1 for _, decision in placed if decision == "replaced"),
+    )
+
+
+def account_key(account_id: str) -> str:
+    """The account as statements are matched across files and formats: compact IBAN, else the id sans spaces."""
+    return _iban_or_none(account_id) or account_id.replace(" ", "")
+
+
+def _place_statement(cur: Any, batch_id: int, digest: str, s: StatementSummary) -> str:
+    """Decide whether a statement just read is new, a second delivery of one already loaded, or a correction.
+
+    An end-of-day statement is identified by its account and date, whatever the file or format it came in. The
+    same account and date with the same balances and totals is a duplicate: its lines, already copied, are taken
+    out again and the earlier statement stands. Different figures make it a correction: it replaces the earlier
+    statement, which stays in raw_bank marked not current. Interim reports (MT942) and statements without a date
+    are always new, and so are two statements of one format whose sequence numbers differ (intraday statements).
+    Returns "new", "duplicate" or "replaced"; duplicates and replacements are recorded in audit.statement_events.
+    """
+    key, day = account_key(s.account_id), s.statement_date
+    if s.file_format == "mt942" or day is None:
+        return "new"
+    earlier = cur.execute(
+        """select file_sha256, statement_index, file_format, sequence_number,
+                  opening_balance, closing_balance, line_count, credit_total, debit_total
+             from raw_bank.statements
+            where account_key = %s and statement_date = %s and is_current and file_format <> 'mt942'
+              and file_sha256 <> %s
+              for update""",
+        (key, day, digest),
+    ).fetchall()
+    earlier = [
+        e for e in earlier
+        if not (e[2] == s.file_format and e[3] and s.sequence_number and e[3] != s.sequence_number)
+    ]  # fmt: skip
+    if not earlier:
+        return "new"
+    figures = (s.opening_balance, s.closing_balance, s.line_count, s.credit_total, s.debit_total)
+    same = next((e for e in earlier if tuple(e[4:]) == figures), None)
+    if same is not None:
+        cur.execute(
+            "delete from raw_bank.statement_lines where file_sha256 = %s and statement_index = %s",
+            (digest, s.statement_index),
+        )
+        _statement_event(cur, batch_id, digest, s, key, "duplicate", same[0], same[1],
+                         f"same account, date, balances and totals as statement {same[1]} of file {same[0][:12]}")  # fmt: skip
+        return "duplicate"
+    for e in earlier:
+        cur.execute(
+            """update raw_bank.statements
+                  set is_current = false, superseded_by_sha256 = %s, superseded_by_index = %s,
+                      superseded_at = clock_timestamp()
+                where file_sha256 = %s and statement_index = %s""",
+            (digest, s.statement_index, e[0], e[1]),
+        )
+        _statement_event(
+            cur, batch_id, digest, s, key, "replaced", e[0], e[1],
+            f"corrected statement: closing balance {e[5]} -> {s.closing_balance}, lines {e[6]} -> {s.line_count}, "
+            f"credits {e[7]} -> {s.credit_total}, debits {e[8]} -> {s.debit_total}",
+        )  # fmt: skip
+    return "replaced"
+
+
+def _statement_event(
+    cur: Any, batch_id: int, digest: str, s: StatementSummary, key: str, event: str,
+    earlier_sha: str, earlier_index: int, reason: str,
+) -> None:  # fmt: skip
+    log.info("statement %s of %s (%s, %s): %s", s.statement_index, digest[:12], key, s.statement_date, reason)
+    cur.execute(
+        """insert into audit.statement_events
+               (batch_id, file_sha256, statement_index, account_key, statement_date, event,
+                earlier_file_sha256, earlier_statement_index, reason)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (
+            batch_id,
+            digest,
+            s.statement_index,
+            key,
+            s.statement_date,
+            event,
+            earlier_sha,
+            earlier_index,
+            reason,
+        ),
     )
 
 

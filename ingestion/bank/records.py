@@ -40,7 +40,7 @@ class StatementSummary:
     """Yielded after the last line of its statement."""
 
     statement_index: int
-    file_format: str  # camt053, mt940, bai2, csv
+    file_format: str  # camt053, mt940, mt942, bai2, csv
     account_id: str
     statement_id: str | None
     sequence_number: str | None

@@ -4,7 +4,7 @@
 create table if not exists raw_bank.statements (
     file_sha256             text not null,
     statement_index         integer not null,       -- position of the statement in its file, from 1
-    file_format             text not null,          -- camt053, mt940, bai2, csv
+    file_format             text not null,          -- camt053, mt940, mt942, bai2, csv
     statement_id            text,                   -- the bank's statement identifier (:20:/:28C:, Stmt/Id)
     sequence_number         text,                   -- :28C: or ElctrncSeqNb / LglSeqNb
     account_id              text not null,          -- IBAN or account number as sent

@@ -24,6 +24,12 @@ final as (
         cast(line_count as integer) as line_count,
         cast(credit_total as numeric(20, 5)) as credit_total_amount,
         cast(debit_total as numeric(20, 5)) as debit_total_amount,
+        cast(account_key as text) as account_key,
+        -- False once a corrected statement for the same account and day replaced this one (see audit.statement_events).
+        cast(is_current as boolean) as is_current,
+        cast(superseded_by_sha256 as text) as superseded_by_file_sha256,
+        cast(superseded_by_index as integer) as superseded_by_statement_index,
+        superseded_at,
         cast(_batch_id as bigint) as load_batch_id,
         _loaded_at as loaded_at
 

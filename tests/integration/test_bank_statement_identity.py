@@ -1,0 +1,104 @@
+"""The same bank statement in another file loads once; a corrected statement for the same day replaces the first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ingestion import warehouse
+from ingestion.bank.loader import load_file
+
+pytestmark = pytest.mark.integration
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "bank" / "camt053_v2_amount_details.xml"
+
+
+def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
+    text = FIXTURE.read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_redelivered_statement_is_a_duplicate_and_a_correction_replaces_it(
+    clean_warehouse: str, tmp_path: Path
+) -> None:
+    original = _variant(tmp_path, "day.xml")
+    # The bank sends the same statement again in a new message: other bytes, same account, day and figures.
+    resent = _variant(
+        tmp_path, "day_resent.xml", ("<MsgId>TEST-MSG-2</MsgId>", "<MsgId>TEST-MSG-2-RESENT</MsgId>")
+    )
+    # Then a correction: the batched debit was 25.00 (17.34567 + 7.65433), so the closing balance is
+    # 100.00 - 25.00 = 75.00 instead of 80.00.
+    corrected = _variant(
+        tmp_path,
+        "day_corrected.xml",
+        ("<MsgId>TEST-MSG-2</MsgId>", "<MsgId>TEST-MSG-3</MsgId>"),
+        ('<Amt Ccy="GBP">20.00000</Amt>', '<Amt Ccy="GBP">25.00000</Amt>'),
+        ('<Amt Ccy="GBP">12.34567</Amt>', '<Amt Ccy="GBP">17.34567</Amt>'),
+        ('<Amt Ccy="GBP">80.00</Amt>', '<Amt Ccy="GBP">75.00</Amt>'),
+    )
+
+    first = load_file(clean_warehouse, original)
+    assert (first.status, first.statements, first.rows) == ("loaded", 1, 2)
+
+    second = load_file(clean_warehouse, resent)
+    assert (second.status, second.statements_duplicate, second.rows) == ("duplicate", 1, 0)
+
+    third = load_file(clean_warehouse, corrected)
+    assert (third.status, third.statements_replacing, third.rows) == ("loaded", 1, 2)
+
+    with warehouse.connect(clean_warehouse) as conn:
+        statements = conn.execute(
+            """select file_sha256, closing_balance, is_current, superseded_by_sha256
+                 from raw_bank.statements order by is_current"""
+        ).fetchall()
+        lines = conn.execute(
+            "select file_sha256, sum(amount) from raw_bank.statement_lines group by 1 order by 2"
+        ).fetchall()
+        events = conn.execute(
+            "select event, file_sha256, earlier_file_sha256 from audit.statement_events order by event_id"
+        ).fetchall()
+        batches = conn.execute(
+            "select rows_loaded, control_total_source, control_total_target from audit.load_batches order by batch_id"
+        ).fetchall()
+
+    assert statements == [
+        (first.file_sha256, Decimal("80.00000"), False, third.file_sha256),
+        (third.file_sha256, Decimal("75.00000"), True, None),
+    ]
+    # The replaced statement's lines stay as evidence; the duplicate's lines were never kept.
+    assert lines == [(third.file_sha256, Decimal("-25.00000")), (first.file_sha256, Decimal("-20.00000"))]
+    assert events == [
+        ("duplicate", second.file_sha256, first.file_sha256),
+        ("replaced", third.file_sha256, first.file_sha256),
+    ]
+    # Control totals tie in every batch: the duplicate batch read and loaded nothing.
+    assert batches == [
+        (2, Decimal("-20.00000"), Decimal("-20.00000")),
+        (0, Decimal("0"), Decimal("0")),
+        (2, Decimal("-25.00000"), Decimal("-25.00000")),
+    ]
+
+
+def test_a_mapped_csv_export_loads_through_the_loader(clean_warehouse: str, tmp_path: Path) -> None:
+    import shutil
+
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "bank" / "csv_us_debit_credit.csv"
+    path = tmp_path / source.name
+    shutil.copy(source, path)
+    result = load_file(clean_warehouse, path, csv_mapping="us_commercial_debit_credit")
+    assert result.status == "loaded", result.reason
+    with warehouse.connect(clean_warehouse) as conn:
+        stored = conn.execute(
+            "select count(*), sum(amount) from raw_bank.statement_lines where file_sha256 = %s",
+            (result.file_sha256,),
+        ).fetchone()
+    # What the parser read is what the warehouse holds, line for line and to the cent.
+    assert stored == (result.rows, result.credit_total + result.debit_total)
+    assert result.file_format == "csv" and result.rows > 0
