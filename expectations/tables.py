@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingestion.erp.entities import ENTITIES, Kind
+
 # meta["rule"] names a SQL rule (an UnexpectedRowsExpectation) in audit.check_results, where a column name
 # does for the other expectations.
 RULE_META_KEY = "rule"
@@ -35,103 +37,26 @@ class RawTable:
 
 _LOAD_COLUMNS = ("_batch_id", "_loaded_at")
 
-CUSTOMERS = RawTable(
-    "raw_erp",
-    "customers",
-    key=("customer_id",),
-    columns=(
-        "customer_id",
-        "customer_name",
-        "country_code",
-        "currency_code",
-        "credit_limit",
-        "payment_terms_days",
-        "risk_grade",
-        "insured_share",
-        "source_updated_at",
-        *_LOAD_COLUMNS,
-    ),
-    money_columns=frozenset({"credit_limit"}),
-)
-INVOICES = RawTable(
-    "raw_erp",
-    "invoices",
-    key=("invoice_id",),
-    columns=(
-        "invoice_id",
-        "customer_id",
-        "invoice_date",
-        "due_date",
-        "currency_code",
-        "amount",
-        "is_disputed",
-        "source_updated_at",
-        *_LOAD_COLUMNS,
-    ),
-    money_columns=frozenset({"amount"}),
-)
-CREDIT_NOTES = RawTable(
-    "raw_erp",
-    "credit_notes",
-    key=("credit_note_id",),
-    columns=(
-        "credit_note_id",
-        "invoice_id",
-        "customer_id",
-        "credit_note_date",
-        "amount",
-        "reason",
-        "source_updated_at",
-        *_LOAD_COLUMNS,
-    ),
-    money_columns=frozenset({"amount"}),
-)
-PAYMENTS = RawTable(
-    "raw_erp",
-    "payments",
-    key=("payment_id",),
-    columns=(
-        "payment_id",
-        "customer_id",
-        "payment_date",
-        "currency_code",
-        "amount",
-        "reference",
-        "source_updated_at",
-        *_LOAD_COLUMNS,
-    ),
-    money_columns=frozenset({"amount"}),
-)
-PAYMENT_APPLICATIONS = RawTable(
-    "raw_erp",
-    "payment_applications",
-    key=("payment_id", "invoice_id"),
-    columns=(
-        "payment_id",
-        "invoice_id",
-        "applied_amount",
-        "applied_date",
-        "source_updated_at",
-        *_LOAD_COLUMNS,
-    ),
-    money_columns=frozenset({"applied_amount"}),
-)
-WRITE_OFFS = RawTable(
-    "raw_erp",
-    "write_offs",
-    key=("write_off_id",),
-    columns=(
-        "write_off_id",
-        "invoice_id",
-        "write_off_date",
-        "amount",
-        "reason",
-        "approved_by",
-        "source_updated_at",
-        *_LOAD_COLUMNS,
-    ),
-    money_columns=frozenset({"amount"}),
-)
+
+def _erp_table(entity_name: str) -> RawTable:
+    """A raw_erp table as ingestion.erp.entities declares it (one declaration for loaders and checks)."""
+    entity = ENTITIES[entity_name]
+    return RawTable(
+        "raw_erp",
+        entity.name,
+        key=entity.primary_key,
+        columns=(*entity.column_names, "source_updated_at", *_LOAD_COLUMNS),
+        money_columns=frozenset(c.name for c in entity.columns if c.kind is Kind.MONEY),
+    )
+
+
+CUSTOMERS = _erp_table("customers")
+INVOICES = _erp_table("invoices")
+CREDIT_NOTES = _erp_table("credit_notes")
+PAYMENTS = _erp_table("payments")
+PAYMENT_APPLICATIONS = _erp_table("payment_applications")
+WRITE_OFFS = _erp_table("write_offs")
+
 BANK_STATEMENTS = RawTable(
     "raw_bank",
     "statements",

@@ -66,10 +66,10 @@ from typing import BinaryIO
 
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary, StatementTotals
 from ingestion.bank.rf_reference import find_rf_reference
+from ingestion.bank.text_lines import physical_lines
 
 FILE_FORMAT = "bai2"
 ORIGINAL_TEXT_LIMIT = 4000
-READ_CHUNK_BYTES = 64 * 1024
 MAX_LINE_BYTES = (
     16 * 1024
 )  # BAI2 physical records are typically 80 characters; far longer means no line breaks
@@ -105,7 +105,6 @@ _MINOR_UNITS = {
     **dict.fromkeys(("CLF", "UYW"), 4),
 }
 
-_NEWLINE = re.compile(rb"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
 _RECORD_START = re.compile(r"(\d{2})(?:,|$)")
 _SIGNED_INTEGER = re.compile(r"[+-]?\d+")
@@ -172,28 +171,6 @@ def _strip_terminator(piece: str) -> str:
     return piece[:-1] if piece.endswith("/") else piece
 
 
-def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
-    pending = b""
-    while True:
-        chunk = stream.read(READ_CHUNK_BYTES)
-        if not chunk:
-            break
-        data = pending + chunk
-        carry = b""
-        if data.endswith(b"\r"):
-            # Maybe the first half of a CRLF split between two reads: decide when the next read comes.
-            data, carry = data[:-1], b"\r"
-        parts = _NEWLINE.split(data)
-        pending = parts.pop() + carry
-        if len(pending) > MAX_LINE_BYTES:
-            raise StatementParseError(
-                f"line longer than {MAX_LINE_BYTES} bytes: not a BAI2 file with line breaks"
-            )
-        yield from parts
-    if pending.rstrip(b"\r"):
-        yield pending.rstrip(b"\r")
-
-
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -204,7 +181,9 @@ def _decode(raw: bytes) -> str:
 def _records(stream: BinaryIO) -> Iterator[_Record]:
     """Logical records in file order; a record is handed out once the next line shows it has no more 88s."""
     current: _Record | None = None
-    for number, raw in enumerate(_physical_lines(stream), start=1):
+    for number, raw in enumerate(
+        physical_lines(stream, max_line_bytes=MAX_LINE_BYTES, what="a BAI2 file with line breaks"), start=1
+    ):
         if number == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
         if len(raw) > MAX_LINE_BYTES:

@@ -50,11 +50,11 @@ from typing import BinaryIO
 from ingestion.bank.iban import valid_iban
 from ingestion.bank.mt940_details import parse_details
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary, StatementTotals
+from ingestion.bank.text_lines import physical_lines
 
 FILE_FORMAT_MT940 = "mt940"
 FILE_FORMAT_MT942 = "mt942"
 ORIGINAL_TEXT_LIMIT = 4000
-READ_CHUNK_BYTES = 64 * 1024
 MAX_LINE_BYTES = 16 * 1024  # SWIFT lines are at most 65 characters; anything this long is not MT940
 MAX_FIELD_CHARS = 64 * 1024
 MAX_DETAIL_FIELDS = 100  # Rabobank writes up to four :86: per :61:; thousands would only fill memory
@@ -67,7 +67,6 @@ KNOWN_TAGS = frozenset(
 INTERIM_TAGS = frozenset({"13", "13D", "34F", "90C", "90D"})
 _AFTER_LINES_TAGS = frozenset({"62F", "62M", "64", "65", "90C", "90D"})
 
-_NEWLINE = re.compile(rb"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG_LINE = re.compile(r":(\d{2}[A-Z]?|NS):(.*)", re.DOTALL)
@@ -169,26 +168,6 @@ class _EndOfMessage:
     line: int
 
 
-def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
-    pending = b""
-    while True:
-        chunk = stream.read(READ_CHUNK_BYTES)
-        if not chunk:
-            break
-        data = pending + chunk
-        carry = b""
-        if data.endswith(b"\r"):
-            # Maybe the first half of a CRLF split between two reads: decide when the next read comes.
-            data, carry = data[:-1], b"\r"
-        parts = _NEWLINE.split(data)
-        pending = parts.pop() + carry
-        if len(pending) > MAX_LINE_BYTES:
-            raise StatementParseError(f"line longer than {MAX_LINE_BYTES} bytes: not an MT940 file")
-        yield from parts
-    if pending.rstrip(b"\r"):
-        yield pending.rstrip(b"\r")
-
-
 def _decode(raw: bytes) -> str:
     for encoding in ("utf-8", "cp1252"):
         try:
@@ -201,7 +180,9 @@ def _decode(raw: bytes) -> str:
 def _tokens(stream: BinaryIO) -> Iterator[_Field | _EndOfMessage]:
     """Fields (a tag with its continuation lines) and end-of-message marks, in file order."""
     current: _Field | None = None
-    for number, raw in enumerate(_physical_lines(stream), start=1):
+    for number, raw in enumerate(
+        physical_lines(stream, max_line_bytes=MAX_LINE_BYTES, what="an MT940 file"), start=1
+    ):
         if number == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
         if len(raw) > MAX_LINE_BYTES:

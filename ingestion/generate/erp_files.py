@@ -20,33 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from ingestion.erp.entities import ENTITIES
 from ingestion.generate.model import Customer, DayBatch, Invoice
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": (
-        "customer_id",
-        "customer_name",
-        "country_code",
-        "currency_code",
-        "credit_limit",
-        "payment_terms_days",
-        "risk_grade",
-        "insured_share",
-    ),
-    "invoices": (
-        "invoice_id",
-        "customer_id",
-        "invoice_date",
-        "due_date",
-        "currency_code",
-        "amount",
-        "is_disputed",
-    ),
-    "credit_notes": ("credit_note_id", "invoice_id", "customer_id", "credit_note_date", "amount", "reason"),
-    "payments": ("payment_id", "customer_id", "payment_date", "currency_code", "amount", "reference"),
-    "payment_applications": ("payment_id", "invoice_id", "applied_amount", "applied_date"),
-    "write_offs": ("write_off_id", "invoice_id", "write_off_date", "amount", "reason", "approved_by"),
-}
+# The canonical extract columns, in the order the ERP file loader documents them.
+COLUMNS: dict[str, tuple[str, ...]] = {name: entity.column_names for name, entity in ENTITIES.items()}
 
 
 def _bool(value: bool) -> str:
