@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from ingestion import config, warehouse
+from ingestion.transform import dbt_env
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "GX_ANALYTICS_ENABLED": "false",
         config.ENV_WAREHOUSE_URL: config.warehouse_url(),
+        # dbt's connection always follows the warehouse URL: AR_DBT_* inherited from this process may be stale
+        # (set for another database earlier), and dbt would then build the marts somewhere the pipeline does not read.
+        **dbt_env(config.warehouse_url()),
         config.ENV_LANDING_DIR: str(config.landing_dir()),
         config.ENV_REPORTS_DIR: str(config.reports_dir()),
     }

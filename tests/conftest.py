@@ -60,7 +60,7 @@ def clean_warehouse(warehouse_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def dbt_manifest() -> Path:
+def dbt_manifest(warehouse_url: str) -> Path:
     """dbt_project/target/manifest.json, which the DAG renders its dbt tasks from (`dbt parse` writes it)."""
     from ingestion.transform import MANIFEST_PATH, parse
 
