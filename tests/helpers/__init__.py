@@ -1,0 +1,1 @@
+"""Helpers shared by tests: converters from outside data sets into the project's canonical inputs."""
