@@ -102,3 +102,50 @@ def test_a_mapped_csv_export_loads_through_the_loader(clean_warehouse: str, tmp_
     # What the parser read is what the warehouse holds, line for line and to the cent.
     assert stored == (result.rows, result.credit_total + result.debit_total)
     assert result.file_format == "csv" and result.rows > 0
+
+
+BROKEN_MT940 = (
+    ":20:STMT-BAD\r\n"
+    ":25:DE89370400440532013000\r\n"
+    ":28C:00001/001\r\n"
+    ":60F:C240102EUR100,00\r\n"
+    ":61:2401020102CRxx,00NTRFNONREF\r\n"  # line 5: the amount is not a number
+    ":62F:C240102EUR100,00\r\n"
+    "-\r\n"
+)
+
+
+def test_a_broken_file_is_quarantined_with_its_reason_and_the_rest_loads(
+    clean_warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion.bank.loader import load_files
+
+    landing = tmp_path / "landing"
+    monkeypatch.setenv("AR_LANDING_DIR", str(landing))
+    day = landing / "bank" / "2024-01-02"
+    day.mkdir(parents=True)
+    (day / "broken.sta").write_bytes(BROKEN_MT940.encode())
+    _variant(day, "good.xml")
+
+    results = {r.path.name: r for r in load_files(clean_warehouse, [landing / "bank"])}
+    assert results["good.xml"].status == "loaded"
+    assert results["broken.sta"].status == "rejected"
+    assert "line 5" in (results["broken.sta"].reason or "")
+
+    quarantined = landing / "quarantine" / "bank" / "broken.sta"
+    assert quarantined.exists() and not (day / "broken.sta").exists()
+    assert "line 5" in (quarantined.parent / "broken.sta.reason.txt").read_text()
+    with warehouse.connect(clean_warehouse) as conn:
+        reject = conn.execute("select file_name, line_number, reason from audit.rejects").fetchone()
+        registry = conn.execute("select file_name, status from audit.files order by file_name").fetchall()
+    assert reject is not None and reject[:2] == ("broken.sta", 5)
+    assert registry == [("broken.sta", "rejected"), ("good.xml", "loaded")]
+
+    # The bank resends the file corrected (amount 25,00; closing 125,00): it loads, and the registry says so.
+    fixed = BROKEN_MT940.replace("CRxx,00", "CR25,00").replace(
+        ":62F:C240102EUR100,00", ":62F:C240102EUR125,00"
+    )
+    (day / "broken.sta").write_bytes(fixed.encode())
+    again = {r.path.name: r for r in load_files(clean_warehouse, [landing / "bank"])}
+    assert again["broken.sta"].status == "loaded" and again["broken.sta"].rows == 1
+    assert again["good.xml"].status == "duplicate"
