@@ -24,6 +24,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from expectations.results import CheckResult
+from expectations.retention import prune_validation_history
 from expectations.tables import RAW_TABLES
 from ingestion import config
 
@@ -132,6 +133,8 @@ def run_raw_checks(
         with warehouse_connection(url):
             context = get_context(project_root_dir)
             checkpoints = register(context)
+            # Before the run, so that the index this run's Data Docs builds write lists only what is kept.
+            prune_validation_history(Path(context.root_directory))
             results = [
                 result
                 for checkpoint in checkpoints
