@@ -1,0 +1,198 @@
+-- The receivable rolled forward by month, customer and currency: one row per (customer_id, currency_code,
+-- month_start_date), from the month of the customer's first invoice in that currency up to the month of
+-- as_of_date (the current month runs to as_of_date). Definitions: doc block rollups_rollforward.
+--
+--   opening + invoiced - collected - credit notes - write-offs + other adjustments = closing
+--
+-- The flows come from the dated movements (int_invoice_movements_unioned); the opening balance comes, separately,
+-- from the balance of each invoice in force the day before the month (int_invoice_balances_accumulated). Both date
+-- a movement on its document date, or on the invoice date when it is dated earlier, and count only invoices dated
+-- on or before as_of_date, as fct_ar_aging does. Two checks make the table auditable: this month's closing against
+-- next month's opening, and the current month's closing against the customer's open amount in fct_ar_aging.
+-- Unapplied cash and unallocated credit notes move no invoice and are not in these balances.
+with
+
+invoices as (
+    select * from {{ ref('stg_erp__invoices') }}
+),
+
+movements as (
+    select * from {{ ref('int_invoice_movements_unioned') }}
+),
+
+balances as (
+    select * from {{ ref('int_invoice_balances_accumulated') }}
+),
+
+aging as (
+    select * from {{ ref('fct_ar_aging') }}
+),
+
+invoices_issued as (
+    select * from invoices
+    where invoice_date <= {{ as_of_date() }}
+),
+
+customer_currencies as (
+    select
+        customer_id,
+        currency_code,
+        cast({{ dbt.date_trunc('month', 'min(invoice_date)') }} as date) as first_month_start_date
+    from invoices_issued
+    group by customer_id, currency_code
+),
+
+customer_months as (
+    select
+        customer_currencies.customer_id,
+        customer_currencies.currency_code,
+        cast(month_starts.month_start as date) as month_start_date,
+        least(
+            cast({{ dbt.last_day('month_starts.month_start', 'month') }} as date), {{ as_of_date() }}
+        ) as period_end_date
+    from customer_currencies
+    cross join lateral generate_series(
+        customer_currencies.first_month_start_date,
+        cast({{ dbt.date_trunc('month', as_of_date()) }} as date),
+        interval '1 month'
+    ) as month_starts (month_start)
+),
+
+movements_dated as (
+    select
+        invoices_issued.customer_id,
+        invoices_issued.currency_code,
+        movements.movement_type,
+        movements.movement_amount,
+        greatest(movements.movement_date, invoices_issued.invoice_date) as effective_date
+    from movements
+    inner join invoices_issued
+        on movements.invoice_id = invoices_issued.invoice_id
+),
+
+-- Signed from the receivable's side; the named flows are shown positive (a payment reversal is a negative
+-- collection), other movement types keep their sign and are added.
+monthly_flows as (
+    select
+        customer_id,
+        currency_code,
+        cast({{ dbt.date_trunc('month', 'effective_date') }} as date) as month_start_date,
+        sum(case when movement_type = 'invoice' then movement_amount else 0 end) as invoiced_amount,
+        -sum(case when movement_type = 'payment_application' then movement_amount else 0 end) as collected_amount,
+        -sum(case when movement_type = 'credit_note' then movement_amount else 0 end) as credit_note_amount,
+        -sum(case when movement_type = 'write_off' then movement_amount else 0 end) as write_off_amount,
+        sum(
+            case
+                when movement_type not in ('invoice', 'payment_application', 'credit_note', 'write_off')
+                    then movement_amount
+                else 0
+            end
+        ) as other_adjustment_amount
+    from movements_dated
+    where effective_date <= {{ as_of_date() }}
+    group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
+),
+
+-- Opening balance: every issued invoice's balance in force on the day before the month starts.
+monthly_openings as (
+    select
+        customer_months.customer_id,
+        customer_months.currency_code,
+        customer_months.month_start_date,
+        sum(balances.open_amount) as opening_balance_amount
+    from customer_months
+    inner join invoices_issued
+        on customer_months.customer_id = invoices_issued.customer_id
+        and customer_months.currency_code = invoices_issued.currency_code
+    inner join balances
+        on invoices_issued.invoice_id = balances.invoice_id
+        and balances.balance_date < customer_months.month_start_date
+        and (balances.next_balance_date is null or balances.next_balance_date >= customer_months.month_start_date)
+    group by customer_months.customer_id, customer_months.currency_code, customer_months.month_start_date
+),
+
+aging_open_amounts as (
+    select
+        customer_id,
+        currency_code,
+        sum(open_amount) as aging_open_amount
+    from aging
+    where as_of_date = {{ as_of_date() }}
+    group by customer_id, currency_code
+),
+
+rolled_forward as (
+    select
+        customer_months.customer_id,
+        customer_months.currency_code,
+        customer_months.month_start_date,
+        customer_months.period_end_date,
+        coalesce(monthly_openings.opening_balance_amount, 0) as opening_balance_amount,
+        coalesce(monthly_flows.invoiced_amount, 0) as invoiced_amount,
+        coalesce(monthly_flows.collected_amount, 0) as collected_amount,
+        coalesce(monthly_flows.credit_note_amount, 0) as credit_note_amount,
+        coalesce(monthly_flows.write_off_amount, 0) as write_off_amount,
+        coalesce(monthly_flows.other_adjustment_amount, 0) as other_adjustment_amount
+    from customer_months
+    left join monthly_openings
+        on customer_months.customer_id = monthly_openings.customer_id
+        and customer_months.currency_code = monthly_openings.currency_code
+        and customer_months.month_start_date = monthly_openings.month_start_date
+    left join monthly_flows
+        on customer_months.customer_id = monthly_flows.customer_id
+        and customer_months.currency_code = monthly_flows.currency_code
+        and customer_months.month_start_date = monthly_flows.month_start_date
+),
+
+closed as (
+    select
+        *,
+        opening_balance_amount
+        + invoiced_amount
+        - collected_amount
+        - credit_note_amount
+        - write_off_amount
+        + other_adjustment_amount as closing_balance_amount,
+        lead(opening_balance_amount) over (
+            partition by customer_id, currency_code order by month_start_date
+        ) as next_opening_balance_amount
+    from rolled_forward
+),
+
+checked as (
+    select
+        closed.*,
+        -- Null in the current month: there is no next month yet.
+        closed.closing_balance_amount - closed.next_opening_balance_amount as next_opening_difference_amount,
+        case
+            when closed.month_start_date = cast({{ dbt.date_trunc('month', as_of_date()) }} as date)
+                then closed.closing_balance_amount - coalesce(aging_open_amounts.aging_open_amount, 0)
+        end as aging_difference_amount
+    from closed
+    left join aging_open_amounts
+        on closed.customer_id = aging_open_amounts.customer_id
+        and closed.currency_code = aging_open_amounts.currency_code
+),
+
+final as (
+    select
+        {{ as_of_date() }} as as_of_date,
+        customer_id,
+        currency_code,
+        month_start_date,
+        period_end_date,
+        cast(opening_balance_amount as numeric(18, 2)) as opening_balance_amount,
+        cast(invoiced_amount as numeric(18, 2)) as invoiced_amount,
+        cast(collected_amount as numeric(18, 2)) as collected_amount,
+        cast(credit_note_amount as numeric(18, 2)) as credit_note_amount,
+        cast(write_off_amount as numeric(18, 2)) as write_off_amount,
+        cast(other_adjustment_amount as numeric(18, 2)) as other_adjustment_amount,
+        cast(closing_balance_amount as numeric(18, 2)) as closing_balance_amount,
+        cast(next_opening_difference_amount as numeric(18, 2)) as next_opening_difference_amount,
+        cast(aging_difference_amount as numeric(18, 2)) as aging_difference_amount,
+        coalesce(next_opening_difference_amount, 0) <> 0
+            or coalesce(aging_difference_amount, 0) <> 0 as has_difference
+    from checked
+)
+
+select * from final
