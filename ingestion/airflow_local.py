@@ -1,17 +1,19 @@
-"""Run the ar_daily DAG locally through `airflow dags test`, with a project-local SQLite metadata database.
+"""Run the ar_daily DAG locally the way `airflow dags test` does, with a project-local SQLite metadata database.
 
-No Airflow import here: Airflow runs in a child process with its own environment, exactly as a user would run it.
-`airflow dags test` for a date before the DAG's start_date runs no task and still exits 0, so success is judged by
-the warehouse: the run's summary task must have written an audit.pipeline_runs row marked success.
+No Airflow import here: Airflow runs in a child process with its own environment. The child
+(dags/common/run_local.py) calls `DAG.test()`, the function behind `airflow dags test`, for every date asked for,
+so a 30-day range pays Airflow's start-up once (measured: about 14 s a day saved). `DAG.test()` for a date before
+the DAG's start_date runs no task and still reports success, so success is judged by the warehouse: each day's
+summarize task must have written an audit.pipeline_runs row marked success.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from ingestion.transform import dbt_env
 log = logging.getLogger(__name__)
 
 AIRFLOW_HOME = config.LOCAL_DIR / "airflow"
+RUNNER = config.PROJECT_ROOT / "dags" / "common" / "run_local.py"
 DAG_ID = "ar_daily"
 
 
@@ -72,45 +75,68 @@ def ensure_metadata_db() -> None:
     marker.write_text("ok\n")
 
 
-def run_day(business_date: date, *, log_dir: Path | None = None) -> dict[str, object]:
-    """Run ar_daily for one date and check in the warehouse that it really ran. Returns the run's summary."""
+def run_days(business_dates: list[date], *, log_dir: Path | None = None) -> Iterator[dict[str, object]]:
+    """Run ar_daily for each date, in order, in one Airflow process; yield each day's summary as it ends.
+
+    Each day is checked in the warehouse: its summarize task must have written an audit.pipeline_runs row marked
+    success, newer than any earlier run of that date. Raises DagRunFailed at the first day that fails.
+    """
+    if not business_dates:
+        return
     ensure_metadata_db()
     log_dir = log_dir or (AIRFLOW_HOME / "runs")
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{DAG_ID}_{business_date.isoformat()}.log"
-    # The run's audit row is told from older ones of the same date by coming after the newest of those.
+    first, last = business_dates[0].isoformat(), business_dates[-1].isoformat()
+    log_path = log_dir / (f"{DAG_ID}_{first}.log" if first == last else f"{DAG_ID}_{first}_to_{last}.log")
+    before = {day: _latest_run_start(day) for day in business_dates}
+    command = [sys.executable, str(RUNNER), *(d.isoformat() for d in business_dates)]
+    with (
+        log_path.open("w") as out,
+        subprocess.Popen(
+            command, env=airflow_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            out.write(line)
+            if line.startswith("ARWH-DAY-DONE "):
+                out.flush()
+                day = date.fromisoformat(line.split()[1])
+                yield _checked_summary(day, before[day], log_path)
+        returncode = process.wait()
+    if returncode != 0:
+        tail = "".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-40:])
+        raise DagRunFailed(f"ar_daily runner exited {returncode}. Log: {log_path}\n{tail}")
+
+
+def run_day(business_date: date, *, log_dir: Path | None = None) -> dict[str, object]:
+    """Run ar_daily for one date and check in the warehouse that it really ran. Returns the run's summary."""
+    summaries = list(run_days([business_date], log_dir=log_dir))
+    if not summaries:
+        raise DagRunFailed(f"ar_daily {business_date}: the runner reported no day")
+    return summaries[0]
+
+
+def _latest_run_start(business_date: date) -> object:
     with warehouse.connect() as conn:
-        before = conn.execute(
+        row = conn.execute(
             "select coalesce(max(started_at), '1900-01-01') from audit.pipeline_runs where business_date = %s",
             (business_date,),
         ).fetchone()
-    started = before[0] if before else None
-    with log_path.open("w") as out:
-        result = subprocess.run(
-            [
-                airflow_bin(),
-                "dags",
-                "test",
-                DAG_ID,
-                business_date.isoformat(),
-                # A manual run's data interval is inferred (the day before); the param makes the date explicit.
-                "--conf",
-                json.dumps({"business_date": business_date.isoformat()}),
-            ],  # fmt: skip
-            env=airflow_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    return row[0] if row else None
+
+
+def _checked_summary(business_date: date, started_after: object, log_path: Path) -> dict[str, object]:
+    # `DAG.test()` for a date before the DAG's start_date runs no task and still ends "success": the proof that
+    # the day ran is the audit row its summarize task writes.
     with warehouse.connect() as conn:
         row = conn.execute(
             """select run_id, outcome, summary from audit.pipeline_runs
                 where business_date = %s and started_at > %s order by started_at desc limit 1""",
-            (business_date, started),
+            (business_date, started_after),
         ).fetchone()
-    tail = "".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-40:])
-    if result.returncode != 0 or row is None or row[1] != "success":
+    if row is None or row[1] != "success":
         state = "no run was recorded (did any task run?)" if row is None else f"run {row[0]} ended {row[1]}"
-        raise DagRunFailed(
-            f"ar_daily {business_date}: airflow exited {result.returncode}; {state}. Log: {log_path}\n{tail}"
-        )
+        tail = "".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-40:])
+        raise DagRunFailed(f"ar_daily {business_date}: {state}. Log: {log_path}\n{tail}")
     return {"run_id": row[0], "log": str(log_path), **(row[2] or {})}

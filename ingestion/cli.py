@@ -235,19 +235,17 @@ def check(as_of: date, run_id: str | None, as_json: bool) -> None:
     "--through", callback=_date, default=None, help="Run every date from --date to this one, in order."
 )
 def run(day: date, through: date | None) -> None:
-    """Run the ar_daily DAG for a date (or a range) through `airflow dags test`, and print each day's summary."""
-    from ingestion.airflow_local import run_day
+    """Run the ar_daily DAG for a date (or a range, in order) as `airflow dags test` does; print each day's summary."""
+    from ingestion.airflow_local import run_days
 
     last = through or day
     if last < day:
         raise click.UsageError("--through is before --date")
-    current = day
+    dates = [day + timedelta(days=n) for n in range((last - day).days + 1)]
     last_summary: dict[str, Any] = {}
-    while current <= last:
-        last_summary = run_day(current)
+    for last_summary in run_days(dates):
         click.echo(_format_summary(last_summary))
-        current += timedelta(days=1)
-    days = (last - day).days + 1
+    days = len(dates)
     click.echo(f"\n{days} day(s) run, {day} to {last}.")
     click.echo(_locations(last_summary))
 
