@@ -22,6 +22,7 @@ help:
 	@echo "make demo   install, start a local warehouse, generate $(DEMO_DAYS) days of sample data, run the DAG for each day"
 	@echo "make test   install, start a local warehouse, run the whole test suite"
 	@echo "make lint   ruff and mypy"
+	@echo "make bench  the benchmark (bank statements: parse and load vs the COPY floor; ~15 minutes)"
 	@echo "make up     the docker-compose stack (needs Docker); make down stops it"
 
 $(UV):
@@ -41,6 +42,9 @@ demo: setup
 
 test: setup
 	$(RUN) pytest
+
+bench: setup
+	$(RUN) python -m bench.bank --transactions 1000000
 
 lint: $(UV)
 	$(UV) sync --frozen

@@ -5,7 +5,7 @@ writes one synthetic statement file of that many transactions, then runs rounds.
 
 1. the loader, `ingestion.bank.loader.load_file`, in a fresh Python process, timed from the call to its return
    (hashing, the registry look-up, parsing, COPY into raw_bank.statement_lines, the statement row and the commit),
-   with that process's peak RSS;
+   with that process's peak RSS and its CPU time;
 2. the floor: the very rows that load wrote, exported once to a CSV (untimed), loaded into the emptied table with
    psql's `\\copy ... from ... csv`. That is what PostgreSQL needs to take those rows over the same socket, with
    the same primary key and text columns, when nothing has to be parsed in Python.
@@ -17,7 +17,7 @@ registry would otherwise see the second run as a duplicate delivery).
 The issue's goal is a ratio of at least 0.3 for CAMT.053 and MT940 at 1,000,000 transactions, with a peak RSS that
 does not grow with the file (compare the N/10 and N columns).
 
-    uv run --no-sync python -m bench.bank --transactions 1000000            # the full set (about 12 minutes)
+    uv run --no-sync python -m bench.bank --transactions 1000000            # the full set (13-15 minutes)
     uv run --no-sync python -m bench.bank --transactions 2000 --runs 1 --no-save   # smoke run, seconds
     uv run --no-sync python -m bench.bank --transactions 100000 --profile camt053  # cProfile of one load
 
@@ -55,6 +55,9 @@ BENCH_DB = "ar_bench"
 ENV_BENCH_URL = "AR_BENCH_URL"
 DEFAULT_TRANSACTIONS = 1_000_000
 DEFAULT_RUNS = 3
+# One round at the largest size: a million CAMT.053 entries take about three minutes to load here, and three
+# rounds of all four formats would take some 25 minutes. --large-runs 3 gives the full median.
+DEFAULT_LARGE_RUNS = 1
 SEED = 20261
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -416,6 +419,11 @@ def _rss_kb(field: str = "VmRSS") -> int:
     return 0
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_load(url: str, path: Path, file_format: str, profile: bool) -> dict[str, Any]:
     """Load one file (in the process that calls this); returns seconds, rows and memory as a JSON-able dict."""
     from ingestion.bank.loader import load_file
@@ -428,9 +436,11 @@ def child_load(url: str, path: Path, file_format: str, profile: bool) -> dict[st
 
         profiler = cProfile.Profile()
         profiler.enable()
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     result = load_file(url, path, csv_mapping=mapping)
     seconds = time.perf_counter() - started
+    cpu_seconds = _cpu_seconds() - cpu_before
     if profiler is not None:
         import pstats
 
@@ -440,6 +450,7 @@ def child_load(url: str, path: Path, file_format: str, profile: bool) -> dict[st
         stats.sort_stats("cumulative").print_stats(30)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "status": result.status,
         "rows": result.rows,
         "reason": result.reason,
@@ -574,6 +585,9 @@ def measure(url: str, file_format: str, count: int, runs: int, work: Path) -> di
             rounds.append(
                 {
                     "seconds": round(load["seconds"], 3),
+                    # The loader's own CPU time (parsing, Python, psycopg): when it is well below the seconds, the
+                    # load waited for PostgreSQL or for a CPU that other work held.
+                    "cpu_seconds": round(load["cpu_seconds"], 3),
                     "tx_per_s": round(count / load["seconds"]),
                     "copy_seconds": round(copy_seconds, 3),
                     "copy_tx_per_s": round(count / copy_seconds),
@@ -584,7 +598,7 @@ def measure(url: str, file_format: str, count: int, runs: int, work: Path) -> di
             )
             print(
                 f"  {file_format:8} {count:>9,} run {number + 1}/{runs}: {load['seconds']:7.2f} s "
-                f"({count / load['seconds']:>9,.0f} tx/s), COPY {copy_seconds:6.2f} s, "
+                f"({count / load['seconds']:>9,.0f} tx/s, CPU {load['cpu_seconds']:7.2f} s), COPY {copy_seconds:6.2f} s, "
                 f"peak RSS {load['peak_rss_kb'] / 1024:6.1f} MB",
                 flush=True,
             )
@@ -601,6 +615,7 @@ def measure(url: str, file_format: str, count: int, runs: int, work: Path) -> di
         "write_seconds": round(write_seconds, 2),
         "runs": rounds,
         "seconds": statistics.median(r["seconds"] for r in rounds),
+        "cpu_seconds": statistics.median(r["cpu_seconds"] for r in rounds),
         "tx_per_s": round(statistics.median(r["tx_per_s"] for r in rounds)),
         "copy_tx_per_s": round(statistics.median(r["copy_tx_per_s"] for r in rounds)),
         "ratio": round(statistics.median(r["ratio"] for r in rounds), 3),
@@ -619,7 +634,7 @@ def machine_info(url: str) -> dict[str, Any]:
     with warehouse.connect(url) as conn:
         settings = dict(
             conn.execute(
-                """select name, setting from pg_settings
+                """select name, current_setting(name) from pg_settings
                     where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers',
                                    'max_wal_size', 'wal_level')"""
             ).fetchall()
@@ -664,7 +679,7 @@ def _git_info() -> dict[str, Any]:
 
 
 def _mb(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
+    return "-" if value is None else f"{value:.1f}"
 
 
 def tables(report: dict[str, Any]) -> str:
@@ -695,17 +710,18 @@ def tables(report: dict[str, Any]) -> str:
         )
     out += [
         "",
-        "| format | transactions | file MB | seconds (each run) | tx/s | COPY seconds (each run) | COPY tx/s | "
-        "ratio | peak RSS MB | RSS before the load MB |",
-        "| --- | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| format | transactions | file MB | seconds (each run) | loader CPU s | tx/s | COPY seconds (each run) | "
+        "COPY tx/s | ratio | peak RSS MB | RSS before the load MB |",
+        "| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         loads = ", ".join(f"{run['seconds']:.2f}" for run in r["runs"])
         copies = ", ".join(f"{run['copy_seconds']:.2f}" for run in r["runs"])
         out.append(
-            f"| {r['format']} | {r['transactions']:,} | {r['file_mb']:.0f} | {loads} | {r['tx_per_s']:,} | "
+            f"| {r['format']} | {r['transactions']:,} | {r['file_mb']:.0f} | {loads} | {r['cpu_seconds']:.2f} | "
+            f"{r['tx_per_s']:,} | "
             f"{copies} | {r['copy_tx_per_s']:,} | "
-            f"{r['ratio']:.3f} | {r['peak_rss_mb']:.0f} | {r['baseline_rss_mb']:.0f} |"
+            f"{r['ratio']:.3f} | {r['peak_rss_mb']:.1f} | {r['baseline_rss_mb']:.1f} |"
         )
     return "\n".join(out)
 
@@ -715,21 +731,31 @@ def write_results(report: dict[str, Any], folder: Path) -> None:
     (folder / "bank.json").write_text(json.dumps(report, indent=2) + "\n")
     machine = report["machine"]
     settings = machine["postgres_settings"]
-    readme = f"""# Benchmark results: bank statements
-
-Written by `{report["command"]}` (see [bench/README.md](../README.md) for what is measured and how).
-The numbers are in [bank.json](bank.json), with every run.
-
-Machine: {machine["nproc"]} CPUs ({machine["cpu"]}), {machine["memory_gb"]} GB memory; Python {machine["python"]};
-PostgreSQL {machine["postgres"]} (fsync={settings.get("fsync")}, synchronous_commit={settings.get("synchronous_commit")},
-full_page_writes={settings.get("full_page_writes")}, shared_buffers={settings.get("shared_buffers")} × 8 kB);
-psycopg {machine["psycopg"]}; lxml {machine["lxml"]}. Code: commit {str(machine["git_commit"])[:12]} of
-{machine["git_commit_date"]}{" with uncommitted changes" if machine["git_dirty"] else ""}.
-Median of {report["settings"]["runs"]} runs per row; the ratio is the loader's rate over the COPY floor's rate,
-paired run by run.
-
-{tables(report)}
-"""
+    conditions = report["settings"]
+    code = f"commit {str(machine['git_commit'])[:12]} of {machine['git_commit_date']}"
+    readme = "\n".join(
+        [
+            "# Benchmark results: bank statements",
+            "",
+            f"Written by `{report['command']}`; [bench/README.md](../README.md) says what is measured and how.",
+            "Every run is in [bank.json](bank.json).",
+            "",
+            f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB memory, "
+            f"Python {machine['python']}, psycopg {machine['psycopg']}, lxml {machine['lxml']}.",
+            f"- PostgreSQL {machine['postgres']}, the project-local cluster's settings: "
+            + ", ".join(f"{name}={value}" for name, value in sorted(settings.items()))
+            + ".",
+            f"- Code: {code}{' with uncommitted changes' if machine['git_dirty'] else ''}.",
+            f"- Runs: {conditions['large_runs']} at {max(conditions['sizes']):,} transactions, the median of "
+            f"{conditions['runs']} at smaller sizes. The ratio is the loader's rate over the COPY floor's rate, "
+            "paired round by round.",
+            f"- Load average (1 min) before and after: {conditions['load_average_before']} and "
+            f"{conditions['load_average_after']}; other work on the machine shares its CPUs.",
+            "",
+            tables(report),
+            "",
+        ]
+    )
     (folder / "README.md").write_text(readme)
 
 
@@ -739,7 +765,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--small", type=int, help="the smaller file, to show memory stays flat (default: a tenth; 0: none)"
     )
-    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="rounds per measurement (median)")
+    parser.add_argument(
+        "--runs", type=int, default=DEFAULT_RUNS, help="rounds per measurement below --transactions (median)"
+    )
+    parser.add_argument(
+        "--large-runs", type=int, default=DEFAULT_LARGE_RUNS, help="rounds at --transactions (median)"
+    )
     parser.add_argument(
         "--formats", default=",".join(FORMATS), help=f"comma-separated, of {', '.join(FORMATS)}"
     )
@@ -777,10 +808,15 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_loader(url, path, args.profile, work, profile=True)
             print(json.dumps(outcome))
             return 0
+        # The code measured is the code at the start: others may commit while a long run goes on.
+        machine = machine_info(url)
+        load_before = os.getloadavg()
         results = []
         for size in sizes:
+            runs = args.large_runs if size == args.transactions else args.runs
             for file_format in formats:
-                results.append(measure(url, file_format, size, args.runs, work))
+                results.append(measure(url, file_format, size, runs, work))
+        load_after = os.getloadavg()
     finally:
         shutil.rmtree(work, ignore_errors=True)
         empty_tables(url)
@@ -789,11 +825,15 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "bank",
         "command": "uv run --no-sync python -m bench.bank "
         + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": machine_info(url),
+        "machine": machine,
         "settings": {
             "formats": formats,
             "sizes": sizes,
             "runs": args.runs,
+            "large_runs": args.large_runs,
+            # Other work on the machine shares its CPUs with the loader and PostgreSQL: 1-minute load averages.
+            "load_average_before": round(load_before[0], 2),
+            "load_average_after": round(load_after[0], 2),
             "seed": SEED,
             "csv_mapping": CSV_MAPPING,
             "goal_ratio": GOAL_RATIO,
