@@ -1,9 +1,12 @@
 """ISO 20022 camt.053 (bank-to-customer statement) parser, message versions 001.02 and later.
 
-The document is streamed with lxml's `iterparse`: each child of a `<Stmt>` is handled when its end tag has been
-read and is then cleared, so memory holds one entry (`<Ntry>`) at a time however long the file is. Elements are
-matched by local name, so the namespace version (001.02 ... 001.13) does not matter; the namespace is only read to
-reject documents that are something else (camt.052 reports, camt.054 notifications, pain.001 payment orders).
+The document is streamed with lxml's `iterparse`, asked (in C) only for the elements this module acts on:
+`<Stmt>` and its children `<Acct>`, `<Bal>` and `<Ntry>`. Each of those is handled when its end tag has been read
+and is then cleared, so memory holds one entry at a time however long the file is. Every element of a camt.053
+document is in the namespace of its root, whichever message version that is (001.02 ... 001.13), so the parser
+reads that namespace once and looks children up by their qualified names; the namespace is also checked to reject
+documents that are something else (camt.052 reports, camt.054 notifications, pain.001 payment orders). A document
+without a namespace is read the same way, by bare names.
 
 Security: a statement never needs a DTD, so any DOCTYPE is rejected before the first element is handed out, and the
 parser is configured so that nothing could be fetched or expanded anyway (no entity resolution, no DTD loading, no
@@ -28,11 +31,11 @@ lines were yielded: a loader must treat the file as one unit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from lxml import etree
 
@@ -70,6 +73,7 @@ def parse_camt053(stream: BinaryIO, *, source_name: str = "") -> Iterator[Statem
     context = etree.iterparse(
         _PrefixedStream(head, stream),
         events=("start", "end"),
+        tag=_WATCHED,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -78,36 +82,80 @@ def parse_camt053(stream: BinaryIO, *, source_name: str = "") -> Iterator[Statem
         remove_comments=True,
         remove_pis=True,
     )
-    depth = 0
+    names: _Names | None = None
     statement: _Statement | None = None
     statement_count = 0
     try:
         for event, element in context:
+            if names is None:
+                names = _document_names(element.getroottree().getroot())
             if event == "start":
-                depth += 1
-                if depth == 1:
-                    _check_root(element)
-                elif depth == 2:
-                    _check_message(element)
-                elif depth == 3 and _local(element.tag) == "Stmt":
+                if statement is None and _is_statement(element, names):
                     statement_count += 1
-                    statement = _Statement(index=statement_count, line=element.sourceline)
+                    statement = _Statement(names, element, index=statement_count, line=element.sourceline)
                 continue
-            if depth == 4 and statement is not None:
+            if statement is None:
+                continue
+            if element is statement.element:
+                statement.read_header(element.iterchildren())
+                yield statement.summary()
+                statement = None
+                _release(element)
+            elif element.getparent() is statement.element:
+                statement.read_header(reversed(list(element.itersiblings(preceding=True))))
                 yield from statement.take(element)
                 _release(element)
-            elif depth == 3:
-                if statement is not None and _local(element.tag) == "Stmt":
-                    yield statement.summary()
-                    statement = None
-                _release(element)
-            depth -= 1
     except etree.XMLSyntaxError as exc:
         raise StatementParseError(f"not well-formed XML: {exc.msg}", line=exc.lineno) from exc
+    if names is None and context.root is not None:
+        # None of the watched elements came by: still say what the document is, when it is not a camt.053.
+        _document_names(context.root)
     if statement_count == 0:
         raise StatementParseError(
             "the document holds no statement (<Stmt>) in <BkToCstmrStmt>", record="Document"
         )
+
+
+# The elements iterparse reports (in any namespace; _is_statement and the parent check narrow them down).
+_WATCHED = ("{*}Stmt", "{*}Acct", "{*}Bal", "{*}Ntry")
+
+_TAG_NAMES = (
+    "Acct", "AcctSvcrRef", "AddtlNtryInf", "AddtlTxInf", "Amt", "AmtDtls", "Bal", "BkToCstmrStmt", "BkTxCd",
+    "BookgDt", "Cd", "CdOrPrtry", "CdtDbtInd", "Cdtr", "CdtrAcct", "CdtrRefInf", "Ccy", "Dbtr", "DbtrAcct",
+    "Domn", "Dt", "DtTm", "ElctrncSeqNb", "EndToEndId", "Fmly", "IBAN", "Id", "LglSeqNb", "Nm", "Ntry",
+    "NtryDtls", "Othr", "Prtry", "Pty", "Ref", "Refs", "RltdPties", "RmtInf", "Stmt", "Strd", "SubFmlyCd", "Tp",
+    "TxAmt", "TxDtls", "UltmtCdtr", "UltmtDbtr", "Ustrd", "ValDt",
+)  # fmt: skip
+
+
+class _Names:
+    """The qualified tag of every element this module reads, in one document's namespace: `names.Amt` is
+    `{urn:iso:std:iso:20022:tech:xsd:camt.053.001.02}Amt` in a 001.02 document, `Amt` in one without a namespace.
+    """
+
+    def __init__(self, namespace: str) -> None:
+        prefix = f"{{{namespace}}}" if namespace else ""
+        for name in _TAG_NAMES:
+            setattr(self, name, prefix + name)
+
+    def __getattr__(self, name: str) -> str:  # only reached for a name missing from _TAG_NAMES
+        raise AttributeError(f"_Names has no tag {name!r}: add it to _TAG_NAMES")
+
+
+def _document_names(root: Element) -> _Names:
+    """Check that the document is a camt.053 statement message (root and message element) and name its tags."""
+    _check_root(root)
+    if len(root):
+        _check_message(root[0])
+    return _Names(_split_tag(root.tag)[0])
+
+
+def _is_statement(element: Element, names: _Names) -> bool:
+    """A <Stmt> directly under the message element under the root (where the old depth-3 rule found it)."""
+    if element.tag != names.Stmt:
+        return False
+    message = element.getparent()
+    return message is not None and message.getparent() is not None and message.getparent().getparent() is None
 
 
 class _PrefixedStream:
@@ -181,8 +229,10 @@ class _Balance:
 
 @dataclass
 class _Statement:
-    """What is known about the statement being read; fed its direct children one by one."""
+    """What is known about the statement being read; fed its direct children as they end."""
 
+    n: _Names
+    element: Element  # the <Stmt>, held so that its children can be told by their parent
     index: int
     line: int | None
     statement_id: str | None = None
@@ -199,65 +249,77 @@ class _Statement:
     def record(self) -> str:
         return f"Stmt[{self.index}]"
 
+    def read_header(self, children: Iterable[Element]) -> None:
+        """Take the statement's own fields (<Id>, <ElctrncSeqNb>, <LglSeqNb>) from children not yet read.
+
+        They are not among the elements iterparse reports, so they are read from the <Stmt> when the next
+        reported child ends (or the <Stmt> itself): by then they are parsed and not yet released.
+        """
+        n = self.n
+        for child in children:
+            tag = child.tag
+            if tag == n.Id:
+                self.statement_id = _clean(child.text)
+            elif tag == n.ElctrncSeqNb:
+                self.electronic_sequence = _clean(child.text)
+            elif tag == n.LglSeqNb:
+                self.legal_sequence = _clean(child.text)
+
     def take(self, element: Element) -> Iterator[StatementLine]:
-        name = _local(element.tag)
-        if name == "Id":
-            self.statement_id = _clean(element.text)
-        elif name == "ElctrncSeqNb":
-            self.electronic_sequence = _clean(element.text)
-        elif name == "LglSeqNb":
-            self.legal_sequence = _clean(element.text)
-        elif name == "Acct":
-            self.account_id = _account_id(element)
-            self.account_currency = _text(element, "Ccy")
-        elif name == "Bal":
-            self._take_balance(element)
-        elif name == "Ntry":
+        tag, n = element.tag, self.n
+        if tag == n.Ntry:
             self.entry_count += 1
             yield from self._entry_lines(element)
+        elif tag == n.Bal:
+            self._take_balance(element)
+        elif tag == n.Acct:
+            self.account_id = _account_id(element, n)
+            self.account_currency = _text(_find(element, n.Ccy))
 
     def _take_balance(self, element: Element) -> None:
-        balance_type = _find(element, "Tp", "CdOrPrtry")
-        code = _text(balance_type, "Cd") or _text(balance_type, "Prtry")
+        n = self.n
+        balance_type = _find(element, n.Tp, n.CdOrPrtry)
+        code = _text(_find(balance_type, n.Cd)) or _text(_find(balance_type, n.Prtry))
         if code not in (*OPENING_CODES, CLOSING_CODE) or code in self.balances:
             return
         record = f"{self.record}/Bal[{code}]"
-        amount, currency = _amount(_find(element, "Amt"), record)
-        sign = _sign(element, record, allow_missing=amount == 0)
+        amount, currency = _amount(_find(element, n.Amt), record)
+        sign = _sign(_find(element, n.CdtDbtInd), element, record, allow_missing=amount == 0)
         self.balances[code] = _Balance(
-            code, sign * amount, currency, _date(_find(element, "Dt"), record, "Dt")
+            code, sign * amount, currency, _date(_find(element, n.Dt), n, record, "Dt")
         )
 
     def _entry_lines(self, entry: Element) -> Iterator[StatementLine]:
-        record = f"{self.record}/Ntry[{self.entry_count}]"
+        n = self.n
+        record = f"Stmt[{self.index}]/Ntry[{self.entry_count}]"
         if self.account_id is None:
             raise StatementParseError(
                 "entry before the account identification (Acct/Id/IBAN or Acct/Id/Othr/Id)",
                 line=entry.sourceline,
                 record=record,
             )
-        amount, currency = _amount(_find(entry, "Amt"), record)
-        sign = _sign(entry, record)
+        # This runs once per entry of every statement: look-ups go through one dict of the entry's children, and
+        # the entry-level fallbacks (reference, code, information) are only read when a transaction lacks its own.
+        kids = _first_children(entry)
+        amount, currency = _amount(kids.get(n.Amt), record)
+        sign = _sign(kids.get(n.CdtDbtInd), entry, record)
         signed = sign * amount
         currency = currency or self.account_currency
-        booking_date = _date(_find(entry, "BookgDt"), record, "BookgDt")
-        value_date = _date(_find(entry, "ValDt"), record, "ValDt")
-        transactions = [tx for details in _children(entry, "NtryDtls") for tx in _children(details, "TxDtls")]
-        entry_context = _EntryContext(
-            bank_reference=_text(entry, "AcctSvcrRef"),
-            bank_transaction_code=_transaction_code(_find(entry, "BkTxCd")),
-            additional_info=_text(entry, "AddtlNtryInf"),
-        )
+        booking_date = _date(kids.get(n.BookgDt), n, record, "BookgDt")
+        value_date = _date(kids.get(n.ValDt), n, record, "ValDt")
+        transactions = [
+            tx for details in entry.iterchildren(n.NtryDtls) for tx in details.iterchildren(n.TxDtls)
+        ]
 
-        parts = _split(transactions, sign, currency, signed, record) if len(transactions) > 1 else None
+        parts = _split(transactions, n, sign, currency, signed, record) if len(transactions) > 1 else None
         if parts is None:
             only = transactions[0] if len(transactions) == 1 else None
             yield self._line(
-                signed, currency, booking_date, value_date, _details(only, sign > 0, entry_context), entry
+                signed, currency, booking_date, value_date, _details(only, n, sign > 0, kids), entry
             )
             return
         for tx, (tx_amount, tx_currency) in zip(transactions, parts, strict=True):
-            details = _details(tx, tx_amount > 0 or (tx_amount == 0 and sign > 0), entry_context)
+            details = _details(tx, n, tx_amount > 0 or (tx_amount == 0 and sign > 0), kids)
             yield self._line(tx_amount, tx_currency or currency, booking_date, value_date, details, tx)
 
     def _line(
@@ -331,17 +393,7 @@ class _Statement:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _EntryContext:
-    """Entry-level values a transaction falls back on when it does not state its own."""
-
-    bank_reference: str | None
-    bank_transaction_code: str | None
-    additional_info: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Details:
+class _Details(NamedTuple):  # a NamedTuple: built once per line, and cheaper to build than a frozen dataclass
     bank_reference: str | None = None
     end_to_end_id: str | None = None
     counterparty_name: str | None = None
@@ -353,6 +405,7 @@ class _Details:
 
 def _split(
     transactions: list[Element],
+    n: _Names,
     entry_sign: int,
     entry_currency: str | None,
     entry_amount: Decimal,
@@ -361,75 +414,108 @@ def _split(
     """The signed amount of each transaction of a batched entry, or None when the entry should stay one line."""
     parts: list[tuple[Decimal, str | None]] = []
     for number, tx in enumerate(transactions, start=1):
-        amount_element = _find(tx, "Amt")
+        amount_element = _find(tx, n.Amt)
         if amount_element is None:
             # lxml elements are falsy when they have no children, so no `or` between lookups here.
-            amount_element = _find(tx, "AmtDtls", "TxAmt", "Amt")
+            amount_element = _find(tx, n.AmtDtls, n.TxAmt, n.Amt)
         if amount_element is None:
             return None
         tx_record = f"{record}/TxDtls[{number}]"
         amount, currency = _amount(amount_element, tx_record)
         if currency is not None and entry_currency is not None and currency != entry_currency:
             return None
-        sign = _sign(tx, tx_record) if _find(tx, "CdtDbtInd") is not None else entry_sign
+        indicator = _find(tx, n.CdtDbtInd)
+        sign = _sign(indicator, tx, tx_record) if indicator is not None else entry_sign
         parts.append((sign * amount, currency))
     if sum((amount for amount, _ in parts), Decimal(0)) != entry_amount:
         return None
     return parts
 
 
-def _details(tx: Element | None, is_credit: bool, entry: _EntryContext) -> _Details:
+def _details(tx: Element | None, n: _Names, is_credit: bool, entry: dict[str, Element]) -> _Details:
+    """A line's references, counterparty and remittance: from the transaction `tx`, falling back on the entry
+    (`entry`: its children by tag) for what the transaction does not state; from the entry alone without one."""
     if tx is None:
         return _Details(
-            bank_reference=entry.bank_reference,
-            remittance_text=entry.additional_info,
-            bank_transaction_code=entry.bank_transaction_code,
+            bank_reference=_text(entry.get(n.AcctSvcrRef)),
+            remittance_text=_text(entry.get(n.AddtlNtryInf)),
+            bank_transaction_code=_transaction_code(entry.get(n.BkTxCd), n),
         )
-    parties = _find(tx, "RltdPties")
-    # The counterparty is the other side: who paid us for a credit, whom we paid for a debit.
-    party_roles, account_role = (
-        (("Dbtr", "UltmtDbtr"), "DbtrAcct") if is_credit else (("Cdtr", "UltmtCdtr"), "CdtrAcct")
-    )
-    name = next((n for role in party_roles if (n := _party_name(_find(parties, role))) is not None), None)
-    end_to_end_id = _text(tx, "Refs", "EndToEndId")
-    remittance = _find(tx, "RmtInf")
-    unstructured = [text for el in _children(remittance, "Ustrd") if (text := _clean(el.text)) is not None]
-    creditor_reference = next(
-        (
-            ref
-            for structured in _children(remittance, "Strd")
-            if (ref := _text(structured, "CdtrRefInf", "Ref")) is not None
-        ),
-        None,
-    )
+    kids = _first_children(tx)
+    bank_reference = end_to_end_id = name = account = None
+    refs = kids.get(n.Refs)
+    if refs is not None:
+        ref_kids = _first_children(refs)
+        bank_reference = _text(ref_kids.get(n.AcctSvcrRef))
+        end_to_end_id = _text(ref_kids.get(n.EndToEndId))
+        if end_to_end_id == NOT_PROVIDED:
+            end_to_end_id = None
+    parties = kids.get(n.RltdPties)
+    if parties is not None:
+        party_kids = _first_children(parties)
+        # The counterparty is the other side: who paid us for a credit, whom we paid for a debit.
+        if is_credit:
+            name = _party_name(party_kids.get(n.Dbtr), n) or _party_name(party_kids.get(n.UltmtDbtr), n)
+            account = _account_id(party_kids.get(n.DbtrAcct), n)
+        else:
+            name = _party_name(party_kids.get(n.Cdtr), n) or _party_name(party_kids.get(n.UltmtCdtr), n)
+            account = _account_id(party_kids.get(n.CdtrAcct), n)
+    remittance_text = creditor_reference = None
+    remittance = kids.get(n.RmtInf)
+    if remittance is not None:
+        unstructured = []
+        for child in remittance:
+            tag = child.tag
+            if tag == n.Ustrd:
+                if (text := _clean(child.text)) is not None:
+                    unstructured.append(text)
+            elif tag == n.Strd and creditor_reference is None:
+                creditor_reference = _text(_find(child, n.CdtrRefInf, n.Ref))
+        remittance_text = " ".join(unstructured) or None
     return _Details(
-        bank_reference=_text(tx, "Refs", "AcctSvcrRef") or entry.bank_reference,
-        end_to_end_id=None if end_to_end_id == NOT_PROVIDED else end_to_end_id,
-        counterparty_name=name,
-        counterparty_account=_account_id(_find(parties, account_role)),
-        creditor_reference=creditor_reference,
-        remittance_text=" ".join(unstructured) or _text(tx, "AddtlTxInf") or entry.additional_info,
-        bank_transaction_code=_transaction_code(_find(tx, "BkTxCd")) or entry.bank_transaction_code,
+        bank_reference or _text(entry.get(n.AcctSvcrRef)),
+        end_to_end_id,
+        name,
+        account,
+        creditor_reference,
+        remittance_text or _text(kids.get(n.AddtlTxInf)) or _text(entry.get(n.AddtlNtryInf)),
+        _transaction_code(kids.get(n.BkTxCd), n) or _transaction_code(entry.get(n.BkTxCd), n),
     )
 
 
-def _party_name(party: Element | None) -> str | None:
+def _party_name(party: Element | None, n: _Names) -> str | None:
     # camt.053.001.08 wraps the party in <Pty>; earlier versions put <Nm> directly under <Dbtr>/<Cdtr>.
-    return _text(party, "Nm") or _text(party, "Pty", "Nm")
+    if party is None:
+        return None
+    return _text(_find(party, n.Nm)) or _text(_find(party, n.Pty, n.Nm))
 
 
-def _account_id(account: Element | None) -> str | None:
-    return _text(account, "Id", "IBAN") or _text(account, "Id", "Othr", "Id")
+def _account_id(account: Element | None, n: _Names) -> str | None:
+    identification = _find(account, n.Id)
+    if identification is None:
+        return None
+    return _text(_find(identification, n.IBAN)) or _text(_find(identification, n.Othr, n.Id))
 
 
-def _transaction_code(code: Element | None) -> str | None:
-    domain = _find(code, "Domn")
+def _transaction_code(code: Element | None, n: _Names) -> str | None:
+    """Domain/family/sub-family (`PMNT/RCDT/ESCT`) when the bank gives the ISO code, else its proprietary code."""
+    if code is None:
+        return None
+    kids = _first_children(code)
+    domain = kids.get(n.Domn)
     if domain is not None:
-        parts = [_text(domain, "Cd"), _text(domain, "Fmly", "Cd"), _text(domain, "Fmly", "SubFmlyCd")]
+        domain_kids = _first_children(domain)
+        family = domain_kids.get(n.Fmly)
+        family_kids = _first_children(family) if family is not None else {}
+        parts = (
+            _text(domain_kids.get(n.Cd)),
+            _text(family_kids.get(n.Cd)),
+            _text(family_kids.get(n.SubFmlyCd)),
+        )
         joined = "/".join(part for part in parts if part)
         if joined:
             return joined
-    return _text(code, "Prtry", "Cd")
+    return _text(_find(kids.get(n.Prtry), n.Cd))
 
 
 def _amount(element: Element | None, record: str) -> tuple[Decimal, str | None]:
@@ -447,8 +533,10 @@ def _amount(element: Element | None, record: str) -> tuple[Decimal, str | None]:
     return Decimal(text), _clean(element.get("Ccy"))
 
 
-def _sign(element: Element, record: str, *, allow_missing: bool = False) -> int:
-    indicator_element = _find(element, "CdtDbtInd")
+def _sign(
+    indicator_element: Element | None, owner: Element, record: str, *, allow_missing: bool = False
+) -> int:
+    """+1 or -1 from the <CdtDbtInd> of `owner` (an entry, transaction or balance)."""
     indicator = _clean(indicator_element.text) if indicator_element is not None else None
     if indicator == "CRDT":
         return 1
@@ -458,28 +546,34 @@ def _sign(element: Element, record: str, *, allow_missing: bool = False) -> int:
         return 1
     raise StatementParseError(
         f"credit/debit indicator is {indicator!r}, expected CRDT or DBIT",
-        line=(indicator_element if indicator_element is not None else element).sourceline,
+        line=(indicator_element if indicator_element is not None else owner).sourceline,
         record=record,
         field="CdtDbtInd",
     )
 
 
-def _date(container: Element | None, record: str, name: str) -> date | None:
+def _date(container: Element | None, n: _Names, record: str, name: str) -> date | None:
     """The date of a <BookgDt>/<ValDt>/<Dt> choice: <Dt> as is, or the date part of <DtTm> as the bank wrote it."""
     if container is None:
         return None
-    for choice in ("Dt", "DtTm"):
-        element = _find(container, choice)
-        if element is None:
-            continue
-        text = (element.text or "").strip()
-        try:
-            return date.fromisoformat(text[:10])
-        except ValueError:
-            raise StatementParseError(
-                f"invalid date {text!r}", line=element.sourceline, record=record, field=f"{name}/{choice}"
-            ) from None
-    return None
+    element = None
+    for child in container:
+        tag = child.tag
+        if tag == n.Dt:
+            element = child
+            break
+        if tag == n.DtTm and element is None:
+            element = child
+    if element is None:
+        return None
+    text = (element.text or "").strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        choice = "Dt" if element.tag == n.Dt else "DtTm"
+        raise StatementParseError(
+            f"invalid date {text!r}", line=element.sourceline, record=record, field=f"{name}/{choice}"
+        ) from None
 
 
 def _serialize(element: Element) -> str:
@@ -500,25 +594,28 @@ def _local(tag: object) -> str:
     return _split_tag(tag)[1]
 
 
-def _children(element: Element | None, name: str) -> Iterator[Element]:
-    if element is None:
-        return
-    for child in element:
-        if _local(child.tag) == name:
-            yield child
+def _first_children(element: Element) -> dict[str, Element]:
+    """Each child tag of `element` mapped to its first child of that tag (one pass for many look-ups)."""
+    return {child.tag: child for child in reversed(element)}
 
 
 def _find(element: Element | None, *path: str) -> Element | None:
-    for name in path:
+    """The first child named path[0], then its first child named path[1], ...; qualified tags (see _Names)."""
+    for tag in path:
         if element is None:
             return None
-        element = next(_children(element, name), None)
+        for child in element:
+            if child.tag == tag:
+                element = child
+                break
+        else:
+            return None
     return element
 
 
-def _text(element: Element | None, *path: str) -> str | None:
-    found = _find(element, *path)
-    return _clean(found.text) if found is not None else None
+def _text(element: Element | None) -> str | None:
+    """The element's text, stripped; None for no element or a blank one. Reach it with _find for a path."""
+    return None if element is None else _clean(element.text)
 
 
 def _clean(text: str | None) -> str | None:

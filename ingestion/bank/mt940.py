@@ -45,12 +45,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from ingestion.bank.iban import valid_iban
 from ingestion.bank.mt940_details import parse_details
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary, StatementTotals
-from ingestion.bank.text_lines import physical_lines
+from ingestion.bank.text_lines import physical_line_blocks
 
 FILE_FORMAT_MT940 = "mt940"
 FILE_FORMAT_MT942 = "mt942"
@@ -144,7 +144,7 @@ def parse_mt940(stream: BinaryIO, *, source_name: str = "") -> Iterator[Statemen
 # --- reading lines and fields -------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Field:
     tag: str
     line: int
@@ -177,51 +177,74 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+def _decoded_lines(stream: BinaryIO) -> Iterator[list[str]]:
+    """The file's lines as text, control characters dropped, a block per read.
+
+    Each line is decoded as UTF-8, else cp1252, else latin-1. A block is decoded in one call when it is all UTF-8
+    (what almost every file is), which gives the same lines as decoding each line alone, since a line end is one
+    byte in UTF-8 and cannot be part of another character; a block that is not is decoded line by line.
+    """
+    lines_before = 0
+    for block in physical_line_blocks(stream, max_line_bytes=MAX_LINE_BYTES, what="an MT940 file"):
+        if lines_before == 0 and block[0].startswith(_BOM):
+            block[0] = block[0][len(_BOM) :]
+        if max(map(len, block)) > MAX_LINE_BYTES:
+            index = next(i for i, raw in enumerate(block) if len(raw) > MAX_LINE_BYTES)
+            raise StatementParseError(
+                f"line longer than {MAX_LINE_BYTES} bytes: not an MT940 file", line=lines_before + index + 1
+            )
+        lines_before += len(block)
+        try:
+            text = b"\n".join(block).decode("utf-8")
+        except UnicodeDecodeError:
+            text = "\n".join(_decode(raw) for raw in block)
+        yield _CONTROL.sub("", text).split("\n")
+
+
 def _tokens(stream: BinaryIO) -> Iterator[_Field | _EndOfMessage]:
     """Fields (a tag with its continuation lines) and end-of-message marks, in file order."""
     current: _Field | None = None
-    for number, raw in enumerate(
-        physical_lines(stream, max_line_bytes=MAX_LINE_BYTES, what="an MT940 file"), start=1
-    ):
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
-        if len(raw) > MAX_LINE_BYTES:
-            raise StatementParseError(
-                f"line longer than {MAX_LINE_BYTES} bytes: not an MT940 file", line=number
-            )
-        text = _CONTROL.sub("", _decode(raw))
-        if text.startswith("{"):
-            # SWIFT envelope {1:..}{2:..}{3:..}{4: : the statement text starts after "{4:", often on the next line.
-            if current is not None:
-                yield current
-                current = None
-            block = text.find("{4:")
-            if block < 0:
-                continue
-            text = text[block + 3 :]
-            if not text.strip():
-                continue
-        stripped = text.strip()
-        if stripped == "-" or stripped.startswith("-}"):
-            if current is not None:
-                yield current
-                current = None
-            yield _EndOfMessage(number)
-            continue
-        tag_line = _TAG_LINE.match(text)
-        if tag_line is not None and tag_line.group(1) in KNOWN_TAGS:
-            if current is not None:
-                yield current
-            current = _Field(tag=tag_line.group(1), line=number, lines=[tag_line.group(2)])
-            continue
-        if current is None:
-            continue  # between messages: bank headers, blank lines
-        current.lines.append(text)
-        current.size += len(text)
-        if current.size > MAX_FIELD_CHARS:
-            raise StatementParseError(
-                f"field longer than {MAX_FIELD_CHARS} characters", line=current.line, record=current.record
-            )
+    number = 0
+    for lines in _decoded_lines(stream):
+        for text in lines:
+            number += 1
+            if text[:1] == "{":
+                # SWIFT envelope {1:..}{2:..}{3:..}{4: : the statement text starts after "{4:", often on the next
+                # line.
+                if current is not None:
+                    yield current
+                    current = None
+                block = text.find("{4:")
+                if block < 0:
+                    continue
+                text = text[block + 3 :]
+                if not text.strip():
+                    continue
+            if "-" in text:
+                stripped = text.strip()
+                if stripped == "-" or stripped.startswith("-}"):
+                    if current is not None:
+                        yield current
+                        current = None
+                    yield _EndOfMessage(number)
+                    continue
+            if text[:1] == ":":
+                tag_line = _TAG_LINE.match(text)
+                if tag_line is not None and (tag := tag_line.group(1)) in KNOWN_TAGS:
+                    if current is not None:
+                        yield current
+                    current = _Field(tag, number, [tag_line.group(2)])
+                    continue
+            if current is None:
+                continue  # between messages: bank headers, blank lines
+            current.lines.append(text)
+            current.size += len(text)
+            if current.size > MAX_FIELD_CHARS:
+                raise StatementParseError(
+                    f"field longer than {MAX_FIELD_CHARS} characters",
+                    line=current.line,
+                    record=current.record,
+                )
     if current is not None:
         yield current
 
@@ -400,8 +423,7 @@ class _Statement:
 # --- field contents -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _ParsedLine:
+class _ParsedLine(NamedTuple):
     amount: Decimal
     value_date: date
     booking_date: date
@@ -489,6 +511,11 @@ def _yymmdd(text: str, token: _Field, name: str) -> date:
 def _entry_date(mmdd: str, value_date: date, token: _Field) -> date:
     month, day = int(mmdd[:2]), int(mmdd[2:])
     # The entry date has no year: take the one nearest the value date, so entries cross the year end correctly.
+    same_year = _calendar_date(value_date.year, month, day, token, "entry date", mmdd)
+    if abs((same_year - value_date).days) <= 150:
+        # Nearest for sure: the same day a year earlier or later is at least 365 - 150 - 3 days away (3: a day
+        # 29-31 moved to the month's end). Almost every line is this case; the others compare all three years.
+        return same_year
     candidates = [
         _calendar_date(value_date.year + offset, month, day, token, "entry date", mmdd)
         for offset in (-1, 0, 1)
@@ -499,4 +526,7 @@ def _entry_date(mmdd: str, value_date: date, token: _Field) -> date:
 def _calendar_date(year: int, month: int, day: int, token: _Field, name: str, text: str) -> date:
     if not 1 <= month <= 12 or not 1 <= day <= 31:
         raise StatementParseError(f"invalid date {text!r}", line=token.line, record=token.record, field=name)
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    try:
+        return date(year, month, day)
+    except ValueError:  # day 29-31 past the month's end: its last day (see the module docstring)
+        return date(year, month, calendar.monthrange(year, month)[1])

@@ -22,6 +22,7 @@ from ingestion.bank.rf_reference import find_rf_reference
 NOT_PROVIDED = ("NOTPROVIDED", "NONREF")
 
 _GERMAN_START = re.compile(r"(\d{3})([?>])\d{2}")
+_GERMAN_SUBFIELD = {separator: re.compile(re.escape(separator) + r"(\d{2})") for separator in "?>"}
 _REMITTANCE_SUBFIELDS = frozenset({*(f"{n}" for n in range(20, 30)), "60", "61", "62", "63"})
 _SEPA_KEYWORD = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|COAM|OAMT)\+")
 
@@ -32,7 +33,7 @@ _DUTCH_CODES = (
 _DUTCH_TAG = re.compile(rf"/({_DUTCH_CODES})/")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per transaction, and a frozen dataclass is slower to build
 class TransactionDetails:
     """The parts of a :86: field the warehouse keeps; anything not recognised stays in `remittance_text`."""
 
@@ -62,7 +63,7 @@ def parse_details(lines: Sequence[str]) -> TransactionDetails:
 def _german(text: str, business_code: str, separator: str) -> TransactionDetails:
     subfields: dict[str, list[str]] = {}
     remittance_parts: list[str] = []
-    pieces = re.split(re.escape(separator) + r"(\d{2})", text[3:])
+    pieces = _GERMAN_SUBFIELD[separator].split(text[3:])
     for number, value in zip(pieces[1::2], pieces[2::2], strict=True):
         subfields.setdefault(number, []).append(value)
         if number in _REMITTANCE_SUBFIELDS:

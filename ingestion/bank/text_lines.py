@@ -18,6 +18,13 @@ def physical_lines(stream: BinaryIO, *, max_line_bytes: int, what: str) -> Itera
     A line longer than `max_line_bytes` means the file is not of the expected kind (`what` names it in the error):
     refusing it keeps a binary or one-line file from being buffered whole.
     """
+    for block in physical_line_blocks(stream, max_line_bytes=max_line_bytes, what=what):
+        yield from block
+
+
+def physical_line_blocks(stream: BinaryIO, *, max_line_bytes: int, what: str) -> Iterator[list[bytes]]:
+    """The lines of `stream` as `physical_lines` splits them, a list per read (about READ_CHUNK_BYTES of lines),
+    for parsers that decode and clean many lines in one call. No list is empty."""
     pending = b""
     while True:
         chunk = stream.read(READ_CHUNK_BYTES)
@@ -32,6 +39,7 @@ def physical_lines(stream: BinaryIO, *, max_line_bytes: int, what: str) -> Itera
         pending = parts.pop() + carry
         if len(pending) > max_line_bytes:
             raise StatementParseError(f"line longer than {max_line_bytes} bytes: not {what}")
-        yield from parts
+        if parts:
+            yield parts
     if pending.rstrip(b"\r"):
-        yield pending.rstrip(b"\r")
+        yield [pending.rstrip(b"\r")]
