@@ -16,6 +16,7 @@ class Kind(Enum):
     MONEY = "money"  # Decimal, at most 2 decimals
     INT = "int"
     SHARE = "share"  # Decimal fraction between 0 and 1
+    RATE = "rate"  # Decimal exchange rate, positive, at most 10 decimals
     BOOL = "bool"
     CURRENCY = "currency"  # ISO 4217 code, upper case
     COUNTRY = "country"  # ISO 3166 alpha-2
@@ -131,8 +132,24 @@ ENTITIES: dict[str, Entity] = {
             primary_key=("write_off_id",),
             amount_column="amount",
         ),
+        Entity(
+            # Daily exchange rates: 1 unit of currency_code is worth `rate` units of functional_currency_code
+            # (the company's reporting currency, e.g. EUR), as fixed on rate_date. Receivables in foreign
+            # currencies are valued with the latest rate on or before the as-of date (dbt var fx_rate_max_age_days).
+            "fx_rates",
+            (
+                Column("rate_date", Kind.DATE),
+                Column("currency_code", Kind.CURRENCY),
+                Column("functional_currency_code", Kind.CURRENCY),
+                Column("rate", Kind.RATE),
+            ),
+            primary_key=("rate_date", "currency_code", "functional_currency_code"),
+            amount_column=None,
+        ),
     )
 }
 
 # Load order: parents before children, so that a day's extract is consistent when read mid-way.
-LOAD_ORDER = ("customers", "invoices", "credit_notes", "payments", "payment_applications", "write_offs")
+LOAD_ORDER = (
+    "fx_rates", "customers", "invoices", "credit_notes", "payments", "payment_applications", "write_offs",
+)  # fmt: skip

@@ -50,7 +50,7 @@ def coerce_value(column: Column, value: Any) -> Any:
             return date.fromisoformat(str(value).strip())
         except ValueError:
             raise FieldError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
-    if kind in (Kind.MONEY, Kind.SHARE):
+    if kind in (Kind.MONEY, Kind.SHARE, Kind.RATE):
         if isinstance(value, float):
             # A float has already lost the exact value; refuse rather than guess.
             raise FieldError(f"money arrived as a binary float ({value!r}); expected a decimal")
@@ -66,6 +66,12 @@ def coerce_value(column: Column, value: Any) -> Any:
                 raise FieldError(f"more than 2 decimals: {value!r}")
             if abs(amount) >= Decimal("1e16"):
                 raise FieldError(f"amount out of range: {value!r}")
+        elif kind is Kind.RATE:
+            exponent = amount.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -10:
+                raise FieldError(f"more than 10 decimals: {value!r}")
+            if not Decimal(0) < amount < Decimal("1e8"):
+                raise FieldError(f"exchange rate must be positive (and below 100,000,000): {value!r}")
         elif not Decimal(0) <= amount <= Decimal(1):
             raise FieldError(f"share must be between 0 and 1: {value!r}")
         return amount
@@ -140,6 +146,8 @@ def _entity_rules(entity: Entity, values: list[Any]) -> tuple[str, str] | None:
         return entity.amount_column, "amount must be positive (the document type gives the direction)"
     if entity.name == "invoices" and row["due_date"] < row["invoice_date"]:
         return "due_date", f"due date {row['due_date']} is before invoice date {row['invoice_date']}"
+    if entity.name == "fx_rates" and row["currency_code"] == row["functional_currency_code"]:
+        return "currency_code", "a rate from a currency to itself is always 1 and is not loaded"
     if entity.name == "customers" and row["payment_terms_days"] is not None and row["payment_terms_days"] < 0:
         return "payment_terms_days", "payment terms cannot be negative"
     return None

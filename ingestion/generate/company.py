@@ -19,6 +19,7 @@ Behaviour, by the numbers (see the constants below):
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from ingestion.generate.model import (
     CreditNote,
     Customer,
     DayBatch,
+    FxRate,
     Invoice,
     Payment,
     PaymentApplication,
@@ -46,6 +48,7 @@ ONE_DAY = timedelta(days=1)
 
 GOLDEN_RATIO_STEP = 0.6180339887498949
 USD_SHARE = 0.15
+FUNCTIONAL_CURRENCY = "EUR"  # the company reports in EUR; USD receivables are valued at the day's rate
 LATE_CUSTOMER_SHARE = 0.03  # customers who join during the history or the simulated period
 TERMS = (("N30", 50), ("2/10N30", 20), ("N45", 20), ("N60", 10))
 CREDIT_LIMITS = (5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000)
@@ -186,6 +189,7 @@ class Company:
             if day in self._plan.payment_not_in_erp_on:
                 self._divert_one_payment(batch)
             self._book_write_offs(batch)
+            batch.fx_rates.extend(fx_rates_on(day))
             yield batch
             day += ONE_DAY
 
@@ -604,3 +608,15 @@ class Company:
                 )
             )
             del self._open[invoice.invoice_id]
+
+
+def fx_rates_on(day: date) -> list[FxRate]:
+    """The USD->EUR reference rate fixed on `day`: none on Saturdays and Sundays, as a central bank publishes.
+
+    A pure function of the date (a slow wave around 0.92 EUR per USD, 4 decimals), so adding rates to the generator
+    changed none of its random draws, and any run or scale gives the same rate for a date.
+    """
+    if day.weekday() >= 5:
+        return []
+    wave = math.sin(day.toordinal() / 29) * 0.012 + math.sin(day.toordinal() / 5.3) * 0.002
+    return [FxRate(day, "USD", FUNCTIONAL_CURRENCY, Decimal(f"{0.92 + wave:.4f}"))]

@@ -8,6 +8,8 @@ Tables (the mapping `demo_erp` reads them):
   positive for all types; ref_doc_no the invoice for CR and WO; ref_txt the payer's reference for DZ, the reason for
   CR and WO; dispute_flg 'X' on disputed RV, else ''; appr_by the approver of a WO (null: none recorded).
 * erp.ar_clearing: which payment (DZ) cleared how much of which invoice (RV), on which date.
+* erp.fx_rate: the daily exchange rate of each foreign currency (fcurr) into the company currency (tcurr):
+  1 fcurr = ukurs tcurr on gdatu; none on weekends.
 
 chg_ts is the UTC time the row was created or last changed: its business date at a time of day derived from the
 document number (between 08:00 and 18:00), never the clock. An extract of rows with chg_ts before the end of day D
@@ -76,12 +78,21 @@ create table {schema}.ar_clearing (
     clr_dt      date,
     chg_ts      timestamptz not null
 );
+create table {schema}.fx_rate (
+    gdatu       date not null,
+    fcurr       char(3) not null,
+    tcurr       char(3) not null,
+    ukurs       numeric(12, 6) not null,
+    chg_ts      timestamptz not null
+);
 """
 
 _KEYS = """
 alter table {schema}.cust_master add primary key (cust_no);
 alter table {schema}.ar_doc add primary key (doc_no);
 alter table {schema}.ar_clearing add primary key (clr_doc_no, inv_doc_no);
+alter table {schema}.fx_rate add primary key (gdatu, fcurr, tcurr);
+create index on {schema}.fx_rate (chg_ts);
 create index on {schema}.cust_master (chg_ts);
 create index on {schema}.ar_doc (chg_ts);
 create index on {schema}.ar_doc (doc_typ, doc_dt);
@@ -93,6 +104,7 @@ comment on table {schema}.ar_clearing is 'Clearing of invoices (inv_doc_no, RV) 
 analyze {schema}.cust_master;
 analyze {schema}.ar_doc;
 analyze {schema}.ar_clearing;
+analyze {schema}.fx_rate;
 """
 
 
@@ -163,7 +175,7 @@ class ErpDatabaseWriter:
         self._conn = psycopg.connect(target.url)
         self._schema = sql.Identifier(target.schema)
         self._midnights: dict[date, datetime] = {}
-        self.rows = {"cust_master": 0, "ar_doc": 0, "ar_clearing": 0}
+        self.rows = {"cust_master": 0, "ar_doc": 0, "ar_clearing": 0, "fx_rate": 0}
         with self._conn.cursor() as cur:
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(self._schema))
             cur.execute(sql.SQL("create schema {}").format(self._schema))
@@ -254,6 +266,14 @@ class ErpDatabaseWriter:
             self._copy(cur, "cust_master", customers)
             self._copy(cur, "ar_doc", docs)
             self._copy(cur, "ar_clearing", clearing)
+            self._copy(
+                cur,
+                "fx_rate",
+                [
+                    (r.rate_date, r.currency_code, r.functional_currency_code, r.rate, stamp(r.rate_date, 0))
+                    for r in batch.fx_rates
+                ],
+            )
 
     def _copy(self, cur: psycopg.Cursor, table: str, rows: list[tuple]) -> None:
         if not rows:

@@ -120,6 +120,11 @@ class ErpFileWriter:
                         application.applied_date.isoformat(),
                     ),
                 )
+        for rate in batch.fx_rates:
+            self._write(
+                "fx_rates",
+                (rate.rate_date.isoformat(), rate.currency_code, rate.functional_currency_code, rate.rate),
+            )
         for write_off in batch.write_offs:
             self._write(
                 "write_offs",

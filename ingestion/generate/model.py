@@ -29,6 +29,16 @@ def cents(amount: Decimal) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class FxRate:
+    """1 unit of currency_code is worth `rate` units of the functional currency on rate_date."""
+
+    rate_date: date
+    currency_code: str
+    functional_currency_code: str
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Customer:
     customer_id: str
     customer_name: str
@@ -145,6 +155,7 @@ class DayBatch:
     payments: list[Payment] = field(default_factory=list)
     write_offs: list[WriteOff] = field(default_factory=list)
     bank_only_credits: list[BankOnlyCredit] = field(default_factory=list)
+    fx_rates: list[FxRate] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,12 @@ def ibm_invoices() -> list[IbmInvoice]:
 
 
 @pytest.fixture
-def ibm_warehouse(clean_warehouse: str, ibm_invoices: list[IbmInvoice], tmp_path: Path) -> str:
+def ibm_warehouse(
+    clean_warehouse: str, ibm_invoices: list[IbmInvoice], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """The warehouse holding the IBM sample and nothing else, with the marts built as of AS_OF."""
+    # A US company: its invoices are in USD, its reporting currency too, so no exchange rate is needed.
+    monkeypatch.setenv("AR_FUNCTIONAL_CURRENCY", "USD")
     with warehouse.connect(clean_warehouse) as conn:
         # fct_ar_aging is incremental: snapshots that other tests built would stay beside ours.
         exists = conn.execute("select to_regclass('marts.fct_ar_aging')").fetchone()

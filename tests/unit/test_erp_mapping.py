@@ -12,7 +12,7 @@ from ingestion.erp.database import MappingError, build_query, load_mapping
 def test_demo_mapping_covers_every_entity_and_builds_an_incremental_query() -> None:
     mapping = load_mapping("demo_erp")
     assert set(mapping.entities) == {
-        "customers", "invoices", "credit_notes", "payments", "payment_applications", "write_offs",
+        "customers", "invoices", "credit_notes", "payments", "payment_applications", "write_offs", "fx_rates",
     }  # fmt: skip
     query = build_query(mapping, mapping.entities["invoices"])
     assert "from erp.ar_doc" in query

@@ -11,7 +11,7 @@ from typing import Any
 
 from ingestion.generate.erp_files import COLUMNS
 
-from .readers import MONEY, Erp
+from .readers import MONEY, Erp, read_csv
 
 MONEY_COLUMNS = {
     "customers": ("credit_limit",),
@@ -138,7 +138,7 @@ def test_behaviour_rates_are_plausible(erp: Erp, manifest: dict[str, Any]) -> No
     assert any(w["approved_by"] != "" for w in erp.write_offs.values())
 
 
-def test_counts_and_sums_match_the_manifest(erp: Erp, manifest: dict[str, Any]) -> None:
+def test_counts_and_sums_match_the_manifest(erp: Erp, manifest: dict[str, Any], landing: Path) -> None:
     expected = manifest["expected"]["erp"]
     assert expected["customers"] == len(erp.customers)
     for entity, rows, column in (
@@ -154,7 +154,31 @@ def test_counts_and_sums_match_the_manifest(erp: Erp, manifest: dict[str, Any]) 
             entity
         )
     rows_on_disk = {e: sum(len(d[e]) for d in erp.rows_per_day.values()) for e in MONEY_COLUMNS}
+    rows_on_disk["fx_rates"] = sum(
+        len(read_csv(folder / "fx_rates.csv")) for folder in (landing / "erp").iterdir()
+    )
     assert manifest["expected"]["erp_files_rows"] == rows_on_disk
+
+
+def test_fx_rates_one_per_weekday_into_eur(landing: Path) -> None:
+    # The generator fixes a USD->EUR rate on every weekday and none on Saturdays and Sundays (as a central bank);
+    # each day's folder holds that day's rate, the first folder also the history's.
+    folders = sorted((landing / "erp").iterdir())
+    by_date: dict[date, str] = {}
+    for folder in folders:
+        for row in read_csv(folder / "fx_rates.csv"):
+            assert (row["currency_code"], row["functional_currency_code"]) == ("USD", "EUR")
+            assert re.fullmatch(r"0\.9[0-4]\d\d", row["rate"]), row  # 0.92 +/- 0.014, 4 decimals
+            rate_date = date.fromisoformat(row["rate_date"])
+            assert rate_date not in by_date
+            by_date[rate_date] = row["rate"]
+            if folder != folders[0]:
+                assert folder.name == row["rate_date"]
+    first_day, last_day = date.fromisoformat(folders[0].name), date.fromisoformat(folders[-1].name)
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    assert [d for d in days if d.weekday() < 5] == [d for d in days if d in by_date]
+    # 2024-01-15 is a Monday: 45 days from it hold 6 full weeks (30 weekdays) and 3 more weekdays.
+    assert len([d for d in days if d in by_date]) == 33
 
 
 def test_history_before_start_is_in_the_first_folder(erp: Erp, manifest: dict[str, Any]) -> None:
