@@ -2,6 +2,14 @@
 -- open amount (+), allocated credit notes, payment applications and write-offs lower it (-). The as-of marts sum
 -- these movements up to a date; nothing here depends on as_of_date.
 --
+-- Recoveries: cash received on an invoice after (part of) it was written off is a recovery, not a credit for the
+-- customer. Booked the way accountants do it, the recovered part of the write-off is reinstated (movement
+-- write_off_recovery, +) and the payment then clears it (-), so the invoice stays settled and the roll-forward and
+-- the aging agree. The reinstated amount on a day is least(written off so far, what the balance would be below
+-- zero without recoveries): a payment of an invoice's remaining balance after a partial write-off is an ordinary
+-- payment; only what goes below zero is a recovery, and only up to what was written off (beyond that, an
+-- overpayment is a credit balance as on any invoice).
+--
 -- Credit notes without an invoice_id are unallocated credit on the customer account: they move no invoice and are
 -- left out. Movements whose invoice_id is not in stg_erp__invoices are left out by the inner join; the staging
 -- relationships tests report them (severity warn), since an invoice-grain fact has no row to put them on.
@@ -64,7 +72,7 @@ write_offs_booked as (
     from write_offs
 ),
 
-movements as (
+movements_booked as (
     select * from invoices_issued
     union all
     select * from credit_notes_allocated
@@ -72,6 +80,59 @@ movements as (
     select * from payments_applied
     union all
     select * from write_offs_booked
+),
+
+daily_totals as (
+    select
+        invoice_id,
+        movement_date,
+        sum(movement_amount) as net_movement_amount,
+        sum(case when movement_type = 'write_off' then -movement_amount else 0 end) as written_off_amount
+    from movements_booked
+    group by invoice_id, movement_date
+),
+
+running_totals as (
+    select
+        invoice_id,
+        movement_date,
+        sum(net_movement_amount) over (
+            partition by invoice_id order by movement_date
+            rows between unbounded preceding and current row
+        ) as balance_before_recoveries,
+        sum(written_off_amount) over (
+            partition by invoice_id order by movement_date
+            rows between unbounded preceding and current row
+        ) as written_off_to_date
+    from daily_totals
+),
+
+reinstated_to_date as (
+    select
+        invoice_id,
+        movement_date,
+        least(written_off_to_date, greatest(0, -balance_before_recoveries)) as reinstated_amount
+    from running_totals
+),
+
+recoveries as (
+    select
+        invoice_id,
+        'write_off_recovery' as movement_type,
+        -- No document of its own: the day's payments recovered it; one row per invoice and day at most.
+        'RECOVERY-' || cast(movement_date as text) as document_id,
+        movement_date,
+        reinstated_amount - coalesce(
+            lag(reinstated_amount) over (partition by invoice_id order by movement_date), 0
+        ) as movement_amount
+    from reinstated_to_date
+),
+
+movements as (
+    select * from movements_booked
+    union all
+    select * from recoveries
+    where movement_amount <> 0
 ),
 
 final as (

@@ -3,9 +3,11 @@
 -- current (incomplete) month as of as_of_date: period_end_date and days_in_period say which (doc block
 -- collections_period). Rebuilt whole on every run; rpt_collections_monthly rolls these rows up per currency.
 --
--- Every movement is dated as int_invoice_balances_accumulated dates it: on its document date, or on the invoice
--- date when it is dated earlier (a payment applied ahead of its invoice). So the flows below and the receivable
--- taken from the balances always roll forward (data test collections_ar_rolls_forward).
+-- The months and their opening and ending AR come from int_customer_months_balanced (shared with
+-- rpt_ar_rollforward), which takes the receivable from int_invoice_balances_accumulated. Every movement below is
+-- dated as that balance logic dates it: on its document date, or on the invoice date when it is dated earlier (a
+-- payment applied ahead of its invoice). So the flows below and the receivable always roll forward (data test
+-- collections_ar_rolls_forward).
 {{ config(
     indexes=[{'columns': ['customer_id']}],
 ) }}
@@ -24,6 +26,11 @@ balances as (
     select * from {{ ref('int_invoice_balances_accumulated') }}
 ),
 
+-- The month spine (period end, days in period) and the opening and ending AR of every month.
+customer_months as (
+    select * from {{ ref('int_customer_months_balanced') }}
+),
+
 industry_benchmarks as (
     select * from {{ ref('dso_industry_benchmarks') }}
 ),
@@ -31,43 +38,6 @@ industry_benchmarks as (
 invoices_issued as (
     select * from invoices
     where invoice_date <= {{ as_of_date() }}
-),
-
--- Every month from the first invoice up to the month of as_of_date, with the day it is measured on.
-months as (
-    select
-        month_start_date,
-        period_end_date,
-        {{ dbt.datediff('month_start_date', 'period_end_date', 'day') }} + 1 as days_in_period
-    from (
-        select
-            cast(month_start as date) as month_start_date,
-            least(cast({{ dbt.last_day('month_start', 'month') }} as date), {{ as_of_date() }}) as period_end_date
-        from generate_series(
-            (select min(cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)) from invoices_issued),
-            cast({{ dbt.date_trunc('month', as_of_date()) }} as date),
-            interval '1 month'
-        ) as month_start
-    ) as month_starts
-),
-
-customer_months as (
-    select
-        customer_currencies.customer_id,
-        customer_currencies.currency_code,
-        months.month_start_date,
-        months.period_end_date,
-        months.days_in_period
-    from (
-        select
-            customer_id,
-            currency_code,
-            min(invoice_date) as first_invoice_date
-        from invoices_issued
-        group by customer_id, currency_code
-    ) as customer_currencies
-    inner join months
-        on months.period_end_date >= customer_currencies.first_invoice_date
 ),
 
 movements_dated as (
@@ -93,27 +63,11 @@ monthly_flows as (
         -sum(case when movement_type = 'payment_application' then movement_amount else 0 end)
             as cash_collected_amount,
         -sum(case when movement_type = 'credit_note' then movement_amount else 0 end) as credit_note_amount,
-        -sum(case when movement_type = 'write_off' then movement_amount else 0 end) as write_off_amount
+        -- Net of recoveries: cash received after a write-off reinstates that part of it (write_off_recovery).
+        -sum(case when movement_type in ('write_off', 'write_off_recovery') then movement_amount else 0 end) as write_off_amount
     from movements_dated
     where effective_date <= {{ as_of_date() }}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
-),
-
--- The receivable's change per month from the balance logic; its running total is the ending AR.
-monthly_ar_changes as (
-    select
-        invoices_issued.customer_id,
-        invoices_issued.currency_code,
-        cast({{ dbt.date_trunc('month', 'balances.balance_date') }} as date) as month_start_date,
-        sum(balances.net_movement_amount) as ar_change_amount
-    from balances
-    inner join invoices_issued
-        on balances.invoice_id = invoices_issued.invoice_id
-    where balances.balance_date <= {{ as_of_date() }}
-    group by
-        invoices_issued.customer_id,
-        invoices_issued.currency_code,
-        cast({{ dbt.date_trunc('month', 'balances.balance_date') }} as date)
 ),
 
 monthly_fell_due as (
@@ -129,22 +83,25 @@ monthly_fell_due as (
 
 -- Current AR: the open amount, in force on the period's end day, of the invoices issued by then and not past due
 -- on it (due_date >= period_end_date, the aging bucket `current`). Only the few month ends between an invoice's
--- date and its due date are joined.
+-- date and its due date are joined; the customer's spine has every one of them, since it starts with the month of
+-- the customer's first invoice in the currency.
 monthly_current_ar as (
     select
-        invoices_issued.customer_id,
-        invoices_issued.currency_code,
-        months.month_start_date,
+        customer_months.customer_id,
+        customer_months.currency_code,
+        customer_months.month_start_date,
         sum(balances.open_amount) as ending_current_ar_amount
-    from months
+    from customer_months
     inner join invoices_issued
-        on invoices_issued.invoice_date <= months.period_end_date
-        and invoices_issued.due_date >= months.period_end_date
+        on customer_months.customer_id = invoices_issued.customer_id
+        and customer_months.currency_code = invoices_issued.currency_code
+        and invoices_issued.invoice_date <= customer_months.period_end_date
+        and invoices_issued.due_date >= customer_months.period_end_date
     inner join balances
         on invoices_issued.invoice_id = balances.invoice_id
-        and balances.balance_date <= months.period_end_date
-        and (balances.next_balance_date is null or balances.next_balance_date > months.period_end_date)
-    group by invoices_issued.customer_id, invoices_issued.currency_code, months.month_start_date
+        and balances.balance_date <= customer_months.period_end_date
+        and (balances.next_balance_date is null or balances.next_balance_date > customer_months.period_end_date)
+    group by customer_months.customer_id, customer_months.currency_code, customer_months.month_start_date
 ),
 
 monthly_amounts as (
@@ -159,20 +116,14 @@ monthly_amounts as (
         coalesce(monthly_flows.credit_note_amount, 0) as credit_note_amount,
         coalesce(monthly_flows.write_off_amount, 0) as write_off_amount,
         coalesce(monthly_fell_due.fell_due_amount, 0) as fell_due_amount,
-        -- Opening AR = the previous month's ending AR (0 in the first month).
-        sum(coalesce(monthly_ar_changes.ar_change_amount, 0)) over customer_history
-            - coalesce(monthly_ar_changes.ar_change_amount, 0) as opening_ar_amount,
-        sum(coalesce(monthly_ar_changes.ar_change_amount, 0)) over customer_history as ending_ar_amount,
+        customer_months.opening_ar_amount,
+        customer_months.ending_ar_amount,
         coalesce(monthly_current_ar.ending_current_ar_amount, 0) as ending_current_ar_amount
     from customer_months
     left join monthly_flows
         on customer_months.customer_id = monthly_flows.customer_id
         and customer_months.currency_code = monthly_flows.currency_code
         and customer_months.month_start_date = monthly_flows.month_start_date
-    left join monthly_ar_changes
-        on customer_months.customer_id = monthly_ar_changes.customer_id
-        and customer_months.currency_code = monthly_ar_changes.currency_code
-        and customer_months.month_start_date = monthly_ar_changes.month_start_date
     left join monthly_fell_due
         on customer_months.customer_id = monthly_fell_due.customer_id
         and customer_months.currency_code = monthly_fell_due.currency_code
@@ -181,11 +132,6 @@ monthly_amounts as (
         on customer_months.customer_id = monthly_current_ar.customer_id
         and customer_months.currency_code = monthly_current_ar.currency_code
         and customer_months.month_start_date = monthly_current_ar.month_start_date
-    window customer_history as (
-        partition by customer_months.customer_id, customer_months.currency_code
-        order by customer_months.month_start_date
-        rows between unbounded preceding and current row
-    )
 ),
 
 {{ collections_monthly_metrics('monthly_amounts', ['customer_id', 'currency_code']) }},

@@ -4,12 +4,17 @@
 -- credit_risk_allowance. Per invoice, the rule and the rounding are the same as in rpt_credit_risk.
 with
 
-invoices as (
-    select * from {{ ref('stg_erp__invoices') }}
-),
-
-balances as (
-    select * from {{ ref('int_invoice_balances_accumulated') }}
+-- The invoices open on as_of_date with their open amount and days past due: fct_ar_aging's snapshot for the date,
+-- built earlier in the same run, so the allowance is booked on exactly the open items the aging shows. The table
+-- keeps every earlier date too, hence the filter; columns are named so that columns added to it later do not flow
+-- in here.
+aging as (
+    select
+        as_of_date,
+        currency_code,
+        open_amount,
+        days_past_due
+    from {{ ref('fct_ar_aging') }}
 ),
 
 aging_buckets as (
@@ -20,30 +25,14 @@ provision_matrix as (
     select * from {{ ref('provision_matrix') }}
 ),
 
-invoices_issued as (
-    select * from invoices
-    where invoice_date <= {{ as_of_date() }}
-),
-
--- The balance in force on as_of_date: the last balance change on or before it (as in fct_invoices).
-balances_as_of_date as (
-    select * from balances
-    where balance_date <= {{ as_of_date() }}
-        and (next_balance_date is null or next_balance_date > {{ as_of_date() }})
-),
-
 open_invoices as (
-    select
-        invoices_issued.currency_code,
-        balances_as_of_date.open_amount,
-        {{ dbt.datediff('invoices_issued.due_date', as_of_date(), 'day') }} as days_past_due
-    from invoices_issued
-    inner join balances_as_of_date
-        on invoices_issued.invoice_id = balances_as_of_date.invoice_id
-    where balances_as_of_date.open_amount <> 0
+    select * from aging
+    where as_of_date = {{ as_of_date() }}
 ),
 
--- Rounded to the cent per invoice; credit balances (open amount below zero) carry no allowance.
+-- Loss rate by the aging bucket of the days past due, rounded to the cent per invoice; credit balances (open amount
+-- below zero) carry no allowance. As in rpt_credit_risk, the bucket is looked up on days past due rather than
+-- taken from fct_ar_aging.aging_bucket, which follows the var aging_basis.
 open_invoices_provisioned as (
     select
         open_invoices.*,

@@ -22,8 +22,18 @@ invoices as (
     select * from {{ ref('stg_erp__invoices') }}
 ),
 
-balances as (
-    select * from {{ ref('int_invoice_balances_accumulated') }}
+-- The invoices open on as_of_date with their open amount and days past due: fct_ar_aging's snapshot for the date,
+-- built earlier in the same run, so exposure, dunning and allowance are worked out on exactly the open items the
+-- aging shows. The table keeps every earlier date too, hence the filter in open_invoices; columns are named so
+-- that columns added to it later do not flow in here.
+aging as (
+    select
+        as_of_date,
+        customer_id,
+        currency_code,
+        open_amount,
+        days_past_due
+    from {{ ref('fct_ar_aging') }}
 ),
 
 aging_buckets as (
@@ -43,28 +53,13 @@ invoices_issued as (
     where invoice_date <= {{ as_of_date() }}
 ),
 
--- The balance in force on as_of_date: the last balance change on or before it (as in fct_invoices).
-balances_as_of_date as (
-    select * from balances
-    where balance_date <= {{ as_of_date() }}
-        and (next_balance_date is null or next_balance_date > {{ as_of_date() }})
-),
-
 open_invoices as (
-    select
-        invoices_issued.invoice_id,
-        invoices_issued.customer_id,
-        invoices_issued.currency_code,
-        balances_as_of_date.open_amount,
-        {{ dbt.datediff('invoices_issued.due_date', as_of_date(), 'day') }} as days_past_due
-    from invoices_issued
-    inner join balances_as_of_date
-        on invoices_issued.invoice_id = balances_as_of_date.invoice_id
-    where balances_as_of_date.open_amount <> 0
+    select * from aging
+    where as_of_date = {{ as_of_date() }}
 ),
 
 -- The whole open book per currency, every customer's invoices in it: the denominator of share_of_total_ar
--- (the same total as fct_ar_aging for the date).
+-- (fct_ar_aging's total for the date).
 currency_totals as (
     select
         currency_code,
@@ -73,8 +68,11 @@ currency_totals as (
     group by currency_code
 ),
 
--- Loss rate by aging bucket; the allowance is worked out and rounded to the cent per invoice, so customer and
--- currency totals add up. Credit balances (open amount below zero) carry no allowance.
+-- Loss rate by the aging bucket of the days past due (bounds inclusive, a null bound open-ended); the allowance is
+-- worked out and rounded to the cent per invoice, so customer and currency totals add up. Credit balances (open
+-- amount below zero) carry no allowance. The bucket is looked up here rather than taken from
+-- fct_ar_aging.aging_bucket: that one counts days since the invoice when the var aging_basis is invoice_date, and
+-- the provision matrix applies to days past due whatever view of the aging is chosen.
 open_invoices_provisioned as (
     select
         open_invoices.*,

@@ -4,10 +4,11 @@
 --
 --   opening + invoiced - collected - credit notes - write-offs + other adjustments = closing
 --
--- The flows come from the dated movements (int_invoice_movements_unioned); the opening balance comes, separately,
--- from the balance of each invoice in force the day before the month (int_invoice_balances_accumulated). Both date
--- a movement on its document date, or on the invoice date when it is dated earlier, and count only invoices dated
--- on or before as_of_date, as fct_ar_aging does. Two checks make the table auditable: this month's closing against
+-- The flows come from the dated movements (int_invoice_movements_unioned); the months and the opening balance come,
+-- separately, from int_customer_months_balanced (shared with rpt_collections_monthly_by_customer): the balances of
+-- the customer's invoices in force the day before the month (int_invoice_balances_accumulated). Both date a
+-- movement on its document date, or on the invoice date when it is dated earlier, and count only invoices dated on
+-- or before as_of_date, as fct_ar_aging does. Two checks make the table auditable: this month's closing against
 -- next month's opening, and the current month's closing against the customer's open amount in fct_ar_aging.
 -- Unapplied cash and unallocated credit notes move no invoice and are not in these balances.
 with
@@ -20,8 +21,8 @@ movements as (
     select * from {{ ref('int_invoice_movements_unioned') }}
 ),
 
-balances as (
-    select * from {{ ref('int_invoice_balances_accumulated') }}
+customer_months as (
+    select * from {{ ref('int_customer_months_balanced') }}
 ),
 
 aging as (
@@ -31,31 +32,6 @@ aging as (
 invoices_issued as (
     select * from invoices
     where invoice_date <= {{ as_of_date() }}
-),
-
-customer_currencies as (
-    select
-        customer_id,
-        currency_code,
-        cast({{ dbt.date_trunc('month', 'min(invoice_date)') }} as date) as first_month_start_date
-    from invoices_issued
-    group by customer_id, currency_code
-),
-
-customer_months as (
-    select
-        customer_currencies.customer_id,
-        customer_currencies.currency_code,
-        cast(month_starts.month_start as date) as month_start_date,
-        least(
-            cast({{ dbt.last_day('month_starts.month_start', 'month') }} as date), {{ as_of_date() }}
-        ) as period_end_date
-    from customer_currencies
-    cross join lateral generate_series(
-        customer_currencies.first_month_start_date,
-        cast({{ dbt.date_trunc('month', as_of_date()) }} as date),
-        interval '1 month'
-    ) as month_starts (month_start)
 ),
 
 movements_dated as (
@@ -80,10 +56,13 @@ monthly_flows as (
         sum(case when movement_type = 'invoice' then movement_amount else 0 end) as invoiced_amount,
         -sum(case when movement_type = 'payment_application' then movement_amount else 0 end) as collected_amount,
         -sum(case when movement_type = 'credit_note' then movement_amount else 0 end) as credit_note_amount,
-        -sum(case when movement_type = 'write_off' then movement_amount else 0 end) as write_off_amount,
+        -- Net of recoveries: cash received after a write-off reinstates that part of it (write_off_recovery).
+        -sum(case when movement_type in ('write_off', 'write_off_recovery') then movement_amount else 0 end) as write_off_amount,
         sum(
             case
-                when movement_type not in ('invoice', 'payment_application', 'credit_note', 'write_off')
+                when movement_type not in (
+                    'invoice', 'payment_application', 'credit_note', 'write_off', 'write_off_recovery'
+                )
                     then movement_amount
                 else 0
             end
@@ -91,24 +70,6 @@ monthly_flows as (
     from movements_dated
     where effective_date <= {{ as_of_date() }}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
-),
-
--- Opening balance: every issued invoice's balance in force on the day before the month starts.
-monthly_openings as (
-    select
-        customer_months.customer_id,
-        customer_months.currency_code,
-        customer_months.month_start_date,
-        sum(balances.open_amount) as opening_balance_amount
-    from customer_months
-    inner join invoices_issued
-        on customer_months.customer_id = invoices_issued.customer_id
-        and customer_months.currency_code = invoices_issued.currency_code
-    inner join balances
-        on invoices_issued.invoice_id = balances.invoice_id
-        and balances.balance_date < customer_months.month_start_date
-        and (balances.next_balance_date is null or balances.next_balance_date >= customer_months.month_start_date)
-    group by customer_months.customer_id, customer_months.currency_code, customer_months.month_start_date
 ),
 
 aging_open_amounts as (
@@ -127,17 +88,13 @@ rolled_forward as (
         customer_months.currency_code,
         customer_months.month_start_date,
         customer_months.period_end_date,
-        coalesce(monthly_openings.opening_balance_amount, 0) as opening_balance_amount,
+        customer_months.opening_ar_amount as opening_balance_amount,
         coalesce(monthly_flows.invoiced_amount, 0) as invoiced_amount,
         coalesce(monthly_flows.collected_amount, 0) as collected_amount,
         coalesce(monthly_flows.credit_note_amount, 0) as credit_note_amount,
         coalesce(monthly_flows.write_off_amount, 0) as write_off_amount,
         coalesce(monthly_flows.other_adjustment_amount, 0) as other_adjustment_amount
     from customer_months
-    left join monthly_openings
-        on customer_months.customer_id = monthly_openings.customer_id
-        and customer_months.currency_code = monthly_openings.currency_code
-        and customer_months.month_start_date = monthly_openings.month_start_date
     left join monthly_flows
         on customer_months.customer_id = monthly_flows.customer_id
         and customer_months.currency_code = monthly_flows.currency_code

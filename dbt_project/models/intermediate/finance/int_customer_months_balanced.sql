@@ -1,0 +1,108 @@
+-- The customer-month spine of the monthly marts, with the receivable at each end of the month: one row per
+-- (customer_id, currency_code, month_start_date), for every month from the month of the customer's first invoice
+-- in the currency up to the month of as_of_date. A finished month ends on its last day, the month of as_of_date on
+-- as_of_date (period_end_date). rpt_collections_monthly_by_customer and rpt_ar_rollforward both read it, so their
+-- months and their balances cannot drift apart.
+--
+-- The balances are the open amounts of the customer's invoices in the currency dated on or before as_of_date, as
+-- int_invoice_balances_accumulated holds them (a movement dated before its invoice counts from the invoice date):
+-- ending_ar_amount is the balance in force on period_end_date, opening_ar_amount the one in force at the end of the
+-- day before month_start_date, i.e. the previous month's ending (0 in the first month). Movements dated after
+-- as_of_date do not count. ending_ar_amount is the running sum of each month's balance changes: the same number as
+-- the sum of the balances in force on period_end_date, but it reads each balance row once instead of once a month.
+--
+-- Unlike the other intermediate views this one depends on as_of_date: each run recreates the view for its date
+-- before the marts that read it are built.
+with
+
+invoices as (
+    select * from {{ ref('stg_erp__invoices') }}
+),
+
+balances as (
+    select * from {{ ref('int_invoice_balances_accumulated') }}
+),
+
+invoices_issued as (
+    select * from invoices
+    where invoice_date <= {{ as_of_date() }}
+),
+
+customer_currencies as (
+    select
+        customer_id,
+        currency_code,
+        cast({{ dbt.date_trunc('month', 'min(invoice_date)') }} as date) as first_month_start_date
+    from invoices_issued
+    group by customer_id, currency_code
+),
+
+-- Every month from the customer's first invoice in the currency up to the month of as_of_date, none skipped, so
+-- a month without any movement still has a row (and the running sums below carry the balance through it).
+customer_months as (
+    select
+        customer_currencies.customer_id,
+        customer_currencies.currency_code,
+        cast(month_starts.month_start as date) as month_start_date,
+        least(
+            cast({{ dbt.last_day('month_starts.month_start', 'month') }} as date), {{ as_of_date() }}
+        ) as period_end_date
+    from customer_currencies
+    cross join lateral generate_series(
+        customer_currencies.first_month_start_date,
+        cast({{ dbt.date_trunc('month', as_of_date()) }} as date),
+        interval '1 month'
+    ) as month_starts (month_start)
+),
+
+-- The receivable's change per month: the balance changes of the issued invoices dated in the month, up to
+-- as_of_date. balance_date is never before the invoice date, so no change falls before the first month.
+monthly_ar_changes as (
+    select
+        invoices_issued.customer_id,
+        invoices_issued.currency_code,
+        cast({{ dbt.date_trunc('month', 'balances.balance_date') }} as date) as month_start_date,
+        sum(balances.net_movement_amount) as ar_change_amount
+    from balances
+    inner join invoices_issued
+        on balances.invoice_id = invoices_issued.invoice_id
+    where balances.balance_date <= {{ as_of_date() }}
+    group by
+        invoices_issued.customer_id,
+        invoices_issued.currency_code,
+        cast({{ dbt.date_trunc('month', 'balances.balance_date') }} as date)
+),
+
+customer_months_balanced as (
+    select
+        customer_months.customer_id,
+        customer_months.currency_code,
+        customer_months.month_start_date,
+        customer_months.period_end_date,
+        coalesce(monthly_ar_changes.ar_change_amount, 0) as ar_change_amount,
+        sum(coalesce(monthly_ar_changes.ar_change_amount, 0)) over customer_history as ending_ar_amount
+    from customer_months
+    left join monthly_ar_changes
+        on customer_months.customer_id = monthly_ar_changes.customer_id
+        and customer_months.currency_code = monthly_ar_changes.currency_code
+        and customer_months.month_start_date = monthly_ar_changes.month_start_date
+    window customer_history as (
+        partition by customer_months.customer_id, customer_months.currency_code
+        order by customer_months.month_start_date
+        rows between unbounded preceding and current row
+    )
+),
+
+final as (
+    select
+        customer_id,
+        currency_code,
+        month_start_date,
+        period_end_date,
+        {{ dbt.datediff('month_start_date', 'period_end_date', 'day') }} + 1 as days_in_period,
+        cast(ending_ar_amount - ar_change_amount as numeric(18, 2)) as opening_ar_amount,
+        cast(ending_ar_amount as numeric(18, 2)) as ending_ar_amount
+    from customer_months_balanced
+)
+
+select * from final
