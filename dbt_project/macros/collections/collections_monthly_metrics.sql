@@ -14,8 +14,12 @@
     in monthly_metrics (days to 2 decimals, ratios to 4, cei_pct to 2), so average_days_delinquent is the
     difference of the unrounded DSOs. The definitions and worked examples are the doc blocks in
     models/marts/finance/collections/_collections__docs.md.
+
+    latest_from (a SQL date, optional): the first month whose metrics the caller keeps. The count-back walk, the
+    one step whose work grows with the square of the history, is then only done from those months (it still
+    walks back into any earlier month); an incremental model passes the first month it rebuilds.
 #}
-{% macro collections_monthly_metrics(amounts, partition_by) %}
+{% macro collections_monthly_metrics(amounts, partition_by, latest_from=none) %}
     {%- set keys = partition_by | join(', ') -%}
     {#- DSO up by more than this share of the previous quarter's DSO, two quarters in a row, raises the alert. -#}
     {%- set dso_trend_alert_threshold = 0.15 -%}
@@ -65,6 +69,9 @@ countback_months_walked as (
         and latest.cumulative_credit_sales_amount - earlier.cumulative_credit_sales_amount
             <= latest.ending_ar_amount
     where latest.ending_ar_amount > 0
+    {%- if latest_from is not none %}
+        and latest.month_start_date >= {{ latest_from }}
+    {%- endif %}
 ),
 
 countback_dso as (

@@ -1,7 +1,14 @@
 -- Collections by month and customer: one row per month, customer and currency, from the month of the customer's
 -- first invoice in that currency up to the month of as_of_date. A month is measured as of its last day, the
 -- current (incomplete) month as of as_of_date: period_end_date and days_in_period say which (doc block
--- collections_period). Rebuilt whole on every run; rpt_collections_monthly rolls these rows up per currency.
+-- collections_period). rpt_collections_monthly rolls these rows up per currency.
+--
+-- Incremental: a daily run rebuilds only the month of as_of_date and the var monthly_restate_months (1) months
+-- before it (late postings into the previous month land there) and keeps the older months as they were built;
+-- their amounts are read back from this table for the metrics that look back (count-back DSO, quarterly trend).
+-- The pre-hook first deletes every month from the first rebuilt one on, so building an earlier date drops the
+-- months after it. A correction dated further back needs that month restated: a run with a larger
+-- monthly_restate_months, or --full-refresh (the whole history, as the first build does).
 --
 -- The months and their opening and ending AR come from int_customer_months_balanced (shared with
 -- rpt_ar_rollforward), which takes the receivable from int_invoice_balances_accumulated. Every movement below is
@@ -9,7 +16,12 @@
 -- payment applied ahead of its invoice). So the flows below and the receivable always roll forward (data test
 -- collections_ar_rolls_forward).
 {{ config(
-    indexes=[{'columns': ['customer_id']}],
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='month_start_date',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['customer_id']}, {'columns': ['month_start_date']}],
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where month_start_date >= {{ collections_restate_from() }}{% endif %}",
 ) }}
 
 with
@@ -26,9 +38,12 @@ balances as (
     select * from {{ ref('int_invoice_balances_accumulated') }}
 ),
 
--- The month spine (period end, days in period) and the opening and ending AR of every month.
+-- The month spine (period end, days in period) and the opening and ending AR of every month rebuilt.
 customer_months as (
     select * from {{ ref('int_customer_months_balanced') }}
+    {%- if is_incremental() %}
+    where month_start_date >= {{ collections_restate_from() }}
+    {%- endif %}
 ),
 
 industry_benchmarks as (
@@ -67,6 +82,9 @@ monthly_flows as (
         -sum(case when movement_type in ('write_off', 'write_off_recovery') then movement_amount else 0 end) as write_off_amount
     from movements_dated
     where effective_date <= {{ as_of_date() }}
+    {%- if is_incremental() %}
+        and effective_date >= {{ collections_restate_from() }}
+    {%- endif %}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
 ),
 
@@ -78,6 +96,9 @@ monthly_fell_due as (
         sum(invoice_amount) as fell_due_amount
     from invoices_issued
     where due_date <= {{ as_of_date() }}
+    {%- if is_incremental() %}
+        and due_date >= {{ collections_restate_from() }}
+    {%- endif %}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'due_date') }} as date)
 ),
 
@@ -104,7 +125,7 @@ monthly_current_ar as (
     group by customer_months.customer_id, customer_months.currency_code, customer_months.month_start_date
 ),
 
-monthly_amounts as (
+monthly_amounts_rebuilt as (
     select
         customer_months.customer_id,
         customer_months.currency_code,
@@ -134,7 +155,35 @@ monthly_amounts as (
         and customer_months.month_start_date = monthly_current_ar.month_start_date
 ),
 
-{{ collections_monthly_metrics('monthly_amounts', ['customer_id', 'currency_code']) }},
+-- The months kept from earlier runs, for the metrics that look back; the rebuilt ones, whole, after them.
+monthly_amounts as (
+    {%- if is_incremental() %}
+    select
+        customer_id,
+        currency_code,
+        month_start_date,
+        period_end_date,
+        days_in_period,
+        credit_sales_amount,
+        cash_collected_amount,
+        credit_note_amount,
+        write_off_amount,
+        fell_due_amount,
+        opening_ar_amount,
+        ending_ar_amount,
+        ending_current_ar_amount
+    from {{ this }}
+    where month_start_date < {{ collections_restate_from() }}
+    union all
+    {%- endif %}
+    select * from monthly_amounts_rebuilt
+),
+
+{{ collections_monthly_metrics(
+    'monthly_amounts',
+    ['customer_id', 'currency_code'],
+    latest_from=collections_restate_from() if is_incremental() else none,
+) }},
 
 final as (
     select
@@ -169,6 +218,9 @@ final as (
     -- A var naming no industry of the seed leaves these null, which the contract's not-null constraints reject.
     left join industry_benchmarks
         on industry_benchmarks.industry = '{{ var("industry", "manufacturing") }}'
+    {%- if is_incremental() %}
+    where monthly_metrics.month_start_date >= {{ collections_restate_from() }}
+    {%- endif %}
 )
 
 select * from final

@@ -1,0 +1,214 @@
+"""The dbt section of the benchmark: what a new business day costs next to building the whole history.
+
+For each scale, the harness generates a company (2 years of history at scale 1 = ~1M invoices) with `--days` days of
+daily business after its history, into a fresh database, and then:
+
+1. day 1: extracts the ERP (the whole history arrives on the first day) and runs `dbt build` for that date on an
+   empty marts schema: the first build, every model built from nothing over the whole history;
+2. each following day: extracts that day's ERP changes and runs `dbt build` for the new date: a daily build.
+
+Both builds exclude dbt unit tests, as the daily DAG does (they run in CI and in `arwh transform`). Timed: the
+`dbt build` call (in this process, as `arwh transform` runs it), not the extraction. Per model, dbt's own
+execution time of each node is kept, so the table shows where a day's time goes and which models still cost in
+proportion to the history rather than to the day's changes. The question the issue asks: does a new day cost
+work in proportion to that day's changes? The ratio daily / first build answers it for the whole project and per
+model.
+
+    uv run --no-sync python -m bench.dbt_daily                    # scales 0.01 and 0.1, 3 daily builds each
+    uv run --no-sync python -m bench.dbt_daily --scales 0.01 --days 2 --no-save   # smoke run, about a minute
+
+Database: a database `ar_bench_dbt` (and its demo ERP `ar_bench_dbt_erp_demo`) on the project-local cluster,
+dropped and created again for every scale. Results: bench/results/dbt_daily.json and dbt_daily.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+BENCH_DB = "ar_bench_dbt"
+START = date(2026, 3, 2)  # a Monday
+SEED = 42
+DEFAULT_SCALES = (0.01, 0.1)
+DEFAULT_DAYS = 4  # day 1 (history) + 3 daily builds
+TOP_MODELS = 10
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def fresh_database() -> str:
+    """Drop and create the bench database on the local cluster (started when needed); returns its URL."""
+    import psycopg
+
+    from ingestion import config, localdb, warehouse
+
+    localdb.up()
+    admin = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in (BENCH_DB, f"{BENCH_DB}_erp_demo"):
+            conn.execute(f'drop database if exists "{name}" with (force)')
+            conn.execute(f'create database "{name}"')
+    url = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/{BENCH_DB}"
+    warehouse.init_warehouse(url)
+    return url
+
+
+def timed_build(as_of: date, url: str, target: Path) -> dict[str, Any]:
+    from ingestion import transform
+
+    started = time.perf_counter()
+    result = transform.run_dbt(
+        ["build", "--quiet", "--exclude-resource-type", "unit_test", "--target-path", str(target)],
+        as_of=as_of,
+        url=url,
+    )
+    seconds = time.perf_counter() - started
+    nodes = {
+        r.node.unique_id: round(r.execution_time, 3)
+        for r in result.result.results
+        if r.node.resource_type in ("model", "test", "seed")
+    }
+    return {"as_of": as_of.isoformat(), "seconds": round(seconds, 2), "nodes": nodes}
+
+
+def raw_counts(url: str) -> dict[str, int]:
+    from ingestion import warehouse
+
+    counts = {}
+    with warehouse.connect(url) as conn:
+        for table in ("customers", "invoices", "payments", "payment_applications", "credit_notes"):
+            row = conn.execute(f"select count(*) from raw_erp.{table}").fetchone()
+            counts[table] = row[0] if row else 0
+    return counts
+
+
+def measure_scale(scale: float, days: int, work: Path) -> dict[str, Any]:
+    from ingestion import pipeline
+    from ingestion.generate.generator import generate
+
+    url = fresh_database()
+    landing = work / f"landing-{scale}"
+    erp_url = url.rsplit("/", 1)[0] + f"/{BENCH_DB}_erp_demo"
+    generate(seed=SEED, scale=scale, start=START, days=days, landing=landing, erp_url=erp_url, erp_mode="db")
+    builds = []
+    for offset in range(days):
+        day = START + timedelta(days=offset)
+        pipeline.ingest_erp(day, landing=landing, url=url)
+        build = timed_build(day, url, work / f"target-{scale}")
+        build["kind"] = "first" if offset == 0 else "daily"
+        builds.append(build)
+        print(
+            f"  scale {scale:<5} {build['kind']:<5} build as of {day}: {build['seconds']:8.2f} s", flush=True
+        )
+    first = builds[0]
+    daily = builds[1:]
+    daily_seconds = statistics.median(b["seconds"] for b in daily) if daily else None
+    per_model = []
+    for node, first_seconds in first["nodes"].items():
+        if not node.startswith("model."):
+            continue
+        day_seconds = statistics.median(b["nodes"].get(node, 0.0) for b in daily) if daily else None
+        per_model.append(
+            {
+                "model": node.split(".")[-1],
+                "first_seconds": first_seconds,
+                "daily_seconds": day_seconds,
+                "ratio": round(day_seconds / first_seconds, 3) if day_seconds and first_seconds else None,
+            }
+        )
+    per_model.sort(key=lambda m: -(m["daily_seconds"] or 0))
+    return {
+        "scale": scale,
+        "raw_rows": raw_counts(url),
+        "first_build_seconds": first["seconds"],
+        "daily_build_seconds": daily_seconds,
+        "ratio": round(daily_seconds / first["seconds"], 3) if daily_seconds else None,
+        "builds": builds,
+        "models": per_model,
+    }
+
+
+def tables(report: dict[str, Any]) -> str:
+    lines = [
+        "| scale | invoices | payments | first build s | daily build s (median) | daily / first |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in report["scales"]:
+        lines.append(
+            f"| {s['scale']} | {s['raw_rows']['invoices']:,} | {s['raw_rows']['payments']:,} | "
+            f"{s['first_build_seconds']:.1f} | {s['daily_build_seconds']:.1f} | {s['ratio']:.3f} |"
+        )
+    for s in report["scales"]:
+        lines += [
+            "",
+            f"Scale {s['scale']}: the {TOP_MODELS} models that cost a daily build the most (dbt's execution time).",
+            "",
+            "| model | first build s | daily build s | daily / first |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for m in s["models"][:TOP_MODELS]:
+            ratio = f"{m['ratio']:.3f}" if m["ratio"] is not None else ""
+            lines.append(f"| {m['model']} | {m['first_seconds']:.2f} | {m['daily_seconds']:.2f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def write_results(report: dict[str, Any], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dbt_daily.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    machine = report["machine"]
+    text = f"""# Benchmark results: a daily dbt build next to the first build
+
+Written by `uv run --no-sync python -m bench.dbt_daily`; [bench/README.md](../README.md) says what is measured.
+Raw figures, every build and every model: [dbt_daily.json](dbt_daily.json).
+
+- Machine: {machine["nproc"]} CPUs, Python {machine["python"]}, {machine["postgres"]}.
+- Code: commit {(machine["git_commit"] or "")[:12]} of {machine["git_commit_date"]}{" with uncommitted changes" if machine["git_dirty"] else ""}.
+- Each scale: {report["days"]} business days from {START}; the first carries the whole history.
+
+{tables(report)}
+"""
+    (folder / "dbt_daily.md").write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.dbt_daily", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default=",".join(map(str, DEFAULT_SCALES)), help="comma-separated")
+    parser.add_argument(
+        "--days", type=int, default=DEFAULT_DAYS, help="business days, the first with history"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results/ alone")
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.days < 2:
+        parser.error("--days must be at least 2: a first build and a daily one")
+    for name, value in (("DO_NOT_TRACK", "1"), ("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")):
+        os.environ.setdefault(name, value)
+
+    from bench.bank import _git_info, machine_info
+
+    scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="arwh-bench-dbt-") as tmp:
+        for scale in scales:
+            reports.append(measure_scale(scale, args.days, Path(tmp)))
+        from ingestion import config
+
+        url = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/{BENCH_DB}"
+        machine = {**machine_info(url), **_git_info()}
+    report = {"days": args.days, "machine": machine, "scales": reports}
+    print()
+    print(tables(report))
+    if not args.no_save:
+        write_results(report, args.results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
