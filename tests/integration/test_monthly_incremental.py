@@ -1,9 +1,10 @@
-"""The incremental monthly report built day by day equals one full build of the last day.
+"""The incremental monthly reports built day by day equal one full build of the last day.
 
-rpt_collections_monthly_by_customer rebuilds only the current and the previous month on a daily run and keeps the
-older months as they were built (reading their amounts back for the count-back DSO and the quarterly trend). Over
-a month end, that must give the same rows, to the last digit of every metric, as building the whole history at
-once for the last date (--full-refresh), and so must the company-wide rollup built on it.
+rpt_collections_monthly_by_customer and rpt_ar_rollforward rebuild only the current and the previous month on a
+daily run and keep the older months as they were built (the collections report reads their amounts back for the
+count-back DSO and the quarterly trend). Over a month end, that must give the same rows, to the last digit of
+every metric and check, as building the whole history at once for the last date (--full-refresh), and so must the
+company-wide rollup built on the collections.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ def _rows(url: str) -> dict[str, list[tuple]]:
             "company": conn.execute(
                 f"select currency_code, {METRIC_COLUMNS} from marts.rpt_collections_monthly order by 1, 2"
             ).fetchall(),
+            "rollforward": conn.execute(
+                """select customer_id, currency_code, month_start_date, period_end_date, opening_balance_amount,
+                          invoiced_amount, collected_amount, credit_note_amount, write_off_amount,
+                          other_adjustment_amount, closing_balance_amount, next_opening_difference_amount,
+                          aging_difference_amount, has_difference
+                     from marts.rpt_ar_rollforward order by 1, 2, 3"""
+            ).fetchall(),
             "built_on": conn.execute(
                 "select as_of_date, min(month_start_date), max(month_start_date) "
                 "from marts.rpt_collections_monthly_by_customer group by 1 order by 1"
@@ -46,7 +54,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
 def test_daily_runs_over_a_month_end_equal_a_full_build(clean_warehouse: str, tmp_path: Path) -> None:
     url = clean_warehouse
     with warehouse.connect(url) as conn:
-        for table in ("rpt_collections_monthly_by_customer", "fct_ar_aging"):
+        for table in ("rpt_collections_monthly_by_customer", "rpt_ar_rollforward", "fct_ar_aging"):
             if (row := conn.execute(f"select to_regclass('marts.{table}')").fetchone()) and row[0]:
                 conn.execute(f"drop table marts.{table} cascade")
     erp_url = url.rsplit("/", 1)[0] + "/ar_test_monthly_erp"
@@ -63,7 +71,7 @@ def test_daily_runs_over_a_month_end_equal_a_full_build(clean_warehouse: str, tm
     daily = _rows(url)
     transform.run_dbt(
         ["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--select",
-         "rpt_collections_monthly_by_customer+"],
+         "rpt_collections_monthly_by_customer+", "rpt_ar_rollforward"],
         as_of=last,
         url=url,
     )  # fmt: skip
@@ -82,3 +90,5 @@ def test_daily_runs_over_a_month_end_equal_a_full_build(clean_warehouse: str, tm
     assert len(full["by_customer"]) > 100  # every customer has months from its first invoice on
     assert daily["by_customer"] == full["by_customer"]
     assert daily["company"] == full["company"]
+    assert len(full["rollforward"]) == len(full["by_customer"])  # the same customer-month spine
+    assert daily["rollforward"] == full["rollforward"]

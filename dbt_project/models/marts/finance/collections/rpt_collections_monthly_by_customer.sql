@@ -21,7 +21,7 @@
     unique_key='month_start_date',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['customer_id']}, {'columns': ['month_start_date']}],
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where month_start_date >= {{ collections_restate_from() }}{% endif %}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where month_start_date >= {{ monthly_restate_from() }}{% endif %}",
 ) }}
 
 with
@@ -42,7 +42,7 @@ balances as (
 customer_months as (
     select * from {{ ref('int_customer_months_balanced') }}
     {%- if is_incremental() %}
-    where month_start_date >= {{ collections_restate_from() }}
+    where month_start_date >= {{ monthly_restate_from() }}
     {%- endif %}
 ),
 
@@ -83,7 +83,7 @@ monthly_flows as (
     from movements_dated
     where effective_date <= {{ as_of_date() }}
     {%- if is_incremental() %}
-        and effective_date >= {{ collections_restate_from() }}
+        and effective_date >= {{ monthly_restate_from() }}
     {%- endif %}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
 ),
@@ -97,7 +97,7 @@ monthly_fell_due as (
     from invoices_issued
     where due_date <= {{ as_of_date() }}
     {%- if is_incremental() %}
-        and due_date >= {{ collections_restate_from() }}
+        and due_date >= {{ monthly_restate_from() }}
     {%- endif %}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'due_date') }} as date)
 ),
@@ -173,7 +173,7 @@ monthly_amounts as (
         ending_ar_amount,
         ending_current_ar_amount
     from {{ this }}
-    where month_start_date < {{ collections_restate_from() }}
+    where month_start_date < {{ monthly_restate_from() }}
     union all
     {%- endif %}
     select * from monthly_amounts_rebuilt
@@ -182,7 +182,7 @@ monthly_amounts as (
 {{ collections_monthly_metrics(
     'monthly_amounts',
     ['customer_id', 'currency_code'],
-    latest_from=collections_restate_from() if is_incremental() else none,
+    latest_from=monthly_restate_from() if is_incremental() else none,
 ) }},
 
 final as (
@@ -219,7 +219,7 @@ final as (
     left join industry_benchmarks
         on industry_benchmarks.industry = '{{ var("industry", "manufacturing") }}'
     {%- if is_incremental() %}
-    where monthly_metrics.month_start_date >= {{ collections_restate_from() }}
+    where monthly_metrics.month_start_date >= {{ monthly_restate_from() }}
     {%- endif %}
 )
 

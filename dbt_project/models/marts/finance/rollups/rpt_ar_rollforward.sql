@@ -11,6 +11,20 @@
 -- or before as_of_date, as fct_ar_aging does. Two checks make the table auditable: this month's closing against
 -- next month's opening, and the current month's closing against the customer's open amount in fct_ar_aging.
 -- Unapplied cash and unallocated credit notes move no invoice and are not in these balances.
+--
+-- Incremental, as rpt_collections_monthly_by_customer: a run rebuilds the month of as_of_date and the months of var
+-- monthly_restate_months before it, but always the previous month too, whose closing is checked against the
+-- current month's opening (next_opening_difference_amount); older months stay as built (as_of_date says by which
+-- run). The pre-hook deletes every month from the first rebuilt one on.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='month_start_date',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['customer_id']}, {'columns': ['month_start_date']}],
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where month_start_date >= {{ monthly_restate_from(minimum_months=1) }}{% endif %}",
+) }}
+
 with
 
 invoices as (
@@ -23,6 +37,9 @@ movements as (
 
 customer_months as (
     select * from {{ ref('int_customer_months_balanced') }}
+    {%- if is_incremental() %}
+    where month_start_date >= {{ monthly_restate_from(minimum_months=1) }}
+    {%- endif %}
 ),
 
 aging as (
@@ -69,6 +86,9 @@ monthly_flows as (
         ) as other_adjustment_amount
     from movements_dated
     where effective_date <= {{ as_of_date() }}
+    {%- if is_incremental() %}
+        and effective_date >= {{ monthly_restate_from(minimum_months=1) }}
+    {%- endif %}
     group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
 ),
 
