@@ -33,6 +33,8 @@ def erp_source(clean_warehouse: str) -> Iterator[str]:
                 ref_txt text, dispute_flg char(1), appr_by varchar(30), chg_ts timestamptz not null);
             create table {SOURCE_SCHEMA}.ar_clearing (clr_doc_no varchar(12), inv_doc_no varchar(12),
                 clr_amt numeric(15,2), clr_dt date, chg_ts timestamptz not null, primary key (clr_doc_no, inv_doc_no));
+            create table {SOURCE_SCHEMA}.fx_rate (gdatu date, fcurr char(3), tcurr char(3), ukurs numeric(12,6),
+                chg_ts timestamptz not null, primary key (gdatu, fcurr, tcurr));
             insert into {SOURCE_SCHEMA}.cust_master values
                 ('0042', 'Acme', 'DE', 'EUR', 5000.00, '2/10N30', 'B', 85.00, '2026-01-01 09:00+00');
             insert into {SOURCE_SCHEMA}.ar_doc values
@@ -40,6 +42,9 @@ def erp_source(clean_warehouse: str) -> Iterator[str]:
                 ('90002', 'RV', '0042', '2026-01-03', '2026-02-02', 'EUR', 300.00, null, null, ' ', null, '2026-01-03 10:00+00'),
                 ('70001', 'DZ', '0042', '2026-01-10', null, 'EUR', 1200.00, null, 'REF-1', null, null, '2026-01-10 11:00+00');
             insert into {SOURCE_SCHEMA}.ar_clearing values ('70001', '90001', 1200.00, '2026-01-10', '2026-01-10 11:00+00');
+            insert into {SOURCE_SCHEMA}.fx_rate values
+                ('2026-01-09', 'USD', 'EUR', 0.915400, '2026-01-09 16:00+00'),
+                ('2026-01-12', 'USD', 'EUR', 0.918800, '2026-01-12 16:00+00');
             """
         )
     yield clean_warehouse
@@ -57,6 +62,7 @@ def test_first_extract_maps_every_entity_then_only_changes_follow(erp_source: st
     first = {r.entity: r for r in extract(erp_source, _mapping(), warehouse_url=erp_source)}
     assert {e: r.load.rows_changed for e, r in first.items()} == {
         "customers": 1, "invoices": 2, "credit_notes": 0, "payments": 1, "payment_applications": 1, "write_offs": 0,
+        "fx_rates": 2,
     }  # fmt: skip
     with warehouse.connect(erp_source) as conn:
         customer = conn.execute(
@@ -68,6 +74,15 @@ def test_first_extract_maps_every_entity_then_only_changes_follow(erp_source: st
     # '2/10N30' is net 30; ins_pct 85.00 percent is an insured share of 0.85.
     assert customer == ("0042", 30, Decimal("0.8500"), Decimal("5000.00"))
     assert invoices == [("90001", Decimal("1200.00"), False), ("90002", Decimal("300.00"), False)]
+    with warehouse.connect(erp_source) as conn:
+        rates = conn.execute(
+            "select rate_date::text, currency_code, functional_currency_code, rate from raw_erp.fx_rates order by 1"
+        ).fetchall()
+    # gdatu/fcurr/tcurr/ukurs map onto the canonical columns; the rate keeps its 6 decimals exactly.
+    assert rates == [
+        ("2026-01-09", "USD", "EUR", Decimal("0.9154000000")),
+        ("2026-01-12", "USD", "EUR", Decimal("0.9188000000")),
+    ]
 
     # Nothing changed at the source: the second extract reads nothing and writes nothing.
     second = {r.entity: r for r in extract(erp_source, _mapping(), warehouse_url=erp_source)}
