@@ -17,8 +17,8 @@ model.
     uv run --no-sync python -m bench.dbt_daily                    # scales 0.01 and 0.1, 3 daily builds each
     uv run --no-sync python -m bench.dbt_daily --scales 0.01 --days 2 --no-save   # smoke run, about a minute
 
-Database: a database `ar_bench_dbt` (and its demo ERP `ar_bench_dbt_erp_demo`) on the project-local cluster,
-dropped and created again for every scale. Results: bench/results/dbt_daily.json and dbt_daily.md.
+Database: a database `ar_bench_dbt` on the project-local cluster, dropped and created again for every scale; the
+ERP arrives as the generator's daily CSV extracts. Results: bench/results/dbt_daily.json and dbt_daily.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def fresh_database() -> str:
     localdb.up()
     admin = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        for name in (BENCH_DB, f"{BENCH_DB}_erp_demo"):
+        for name in (BENCH_DB,):
             conn.execute(f'drop database if exists "{name}" with (force)')
             conn.execute(f'create database "{name}"')
     url = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/{BENCH_DB}"
@@ -95,8 +95,10 @@ def measure_scale(scale: float, days: int, work: Path) -> dict[str, Any]:
 
     url = fresh_database()
     landing = work / f"landing-{scale}"
-    erp_url = url.rsplit("/", 1)[0] + f"/{BENCH_DB}_erp_demo"
-    generate(seed=SEED, scale=scale, start=START, days=days, landing=landing, erp_url=erp_url, erp_mode="db")
+    # Daily CSV extracts: each day's folder holds that day's new and changed rows. (The demo ERP database would
+    # hand every generated day over at the first extract, as a live ERP's watermark extract would, and leave the
+    # following days without changes.)
+    generate(seed=SEED, scale=scale, start=START, days=days, landing=landing, erp_mode="files")
     builds = []
     for offset in range(days):
         day = START + timedelta(days=offset)

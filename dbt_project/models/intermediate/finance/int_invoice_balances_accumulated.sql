@@ -11,10 +11,27 @@
 -- A movement dated before its invoice (a payment applied ahead of the invoice date) counts from the invoice date:
 -- the marts only show invoices dated on or before as_of_date, so this only keeps settled_date (and days_to_settle)
 -- from falling before the invoice exists.
+--
+-- Incremental (a table): a run recomputes the balances of the invoices whose movements were recomputed since the
+-- last run (int_invoice_movements_unioned.processed_batch_id above this table's), and only those.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='invoice_id',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['invoice_id']}, {'columns': ['next_balance_date']}],
+) }}
+
 with
 
 movements as (
     select * from {{ ref('int_invoice_movements_unioned') }}
+    {%- if is_incremental() %}
+    where invoice_id in (
+        select invoice_id from {{ ref('int_invoice_movements_unioned') }}
+        where processed_batch_id > (select coalesce(max(processed_batch_id), 0) from {{ this }})
+    )
+    {%- endif %}
 ),
 
 invoices as (
@@ -25,7 +42,8 @@ movements_from_invoice_date as (
     select
         movements.invoice_id,
         greatest(movements.movement_date, invoices.invoice_date) as balance_date,
-        movements.movement_amount
+        movements.movement_amount,
+        movements.processed_batch_id
     from movements
     inner join invoices
         on movements.invoice_id = invoices.invoice_id
@@ -36,7 +54,8 @@ daily_movements as (
         invoice_id,
         balance_date,
         sum(movement_amount) as net_movement_amount,
-        count(*) as movement_count
+        count(*) as movement_count,
+        max(processed_batch_id) as processed_batch_id
     from movements_from_invoice_date
     group by invoice_id, balance_date
 ),
@@ -50,6 +69,7 @@ running_balances as (
         ) as next_balance_date,
         net_movement_amount,
         movement_count,
+        processed_batch_id,
         sum(net_movement_amount) over (
             partition by invoice_id order by balance_date
             rows between unbounded preceding and current row
@@ -87,7 +107,8 @@ final as (
                     partition by invoice_id order by balance_date
                     rows between unbounded preceding and current row
                 )
-        end as settled_date
+        end as settled_date,
+        cast(max(processed_batch_id) over (partition by invoice_id) as bigint) as processed_batch_id
     from settlement_starts
 )
 
