@@ -94,6 +94,7 @@ def test_daily_runs_over_a_month_end_equal_a_full_build(clean_warehouse: str, tm
         for table in (
             "marts.rpt_collections_monthly_by_customer", "marts.rpt_ar_rollforward", "marts.fct_ar_aging",
             "intermediate.int_invoice_movements_unioned", "intermediate.int_invoice_balances_accumulated",
+            "intermediate.int_customer_months_balanced",
         ):  # fmt: skip
             if (row := conn.execute(f"select to_regclass('{table}')").fetchone()) and row[0]:
                 conn.execute(f"drop {'view' if _is_view(conn, table) else 'table'} {table} cascade")

@@ -11,8 +11,22 @@
 -- as_of_date do not count. ending_ar_amount is the running sum of each month's balance changes: the same number as
 -- the sum of the balances in force on period_end_date, but it reads each balance row once instead of once a month.
 --
--- Unlike the other intermediate views this one depends on as_of_date: each run recreates the view for its date
--- before the marts that read it are built.
+-- It depends on as_of_date. Incremental like the monthly marts that read it: a run rebuilds the months from
+-- monthly_restate_from(minimum_months=1) (the widest window of its readers) and keeps the older ones. The running
+-- sums then start from the receivable carried into the first rebuilt month: the balances in force the day before
+-- it, read from int_invoice_balances_accumulated (the same sum as all the changes before it), so a day's work
+-- follows the open items and the window, not the history. The pre-hook deletes every month from the first rebuilt
+-- one on, so building an earlier date drops the months after it.
+{%- set window_start = monthly_restate_from(minimum_months=1) if is_incremental() else none %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='month_start_date',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['customer_id', 'currency_code']}, {'columns': ['month_start_date']}],
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where month_start_date >= {{ monthly_restate_from(minimum_months=1) }}{% endif %}",
+) }}
+
 with
 
 invoices as (
@@ -49,7 +63,11 @@ customer_months as (
         ) as period_end_date
     from customer_currencies
     cross join lateral generate_series(
+        {%- if window_start is not none %}
+        greatest(customer_currencies.first_month_start_date, {{ window_start }}),
+        {%- else %}
         customer_currencies.first_month_start_date,
+        {%- endif %}
         cast({{ dbt.date_trunc('month', as_of_date()) }} as date),
         interval '1 month'
     ) as month_starts (month_start)
@@ -67,10 +85,35 @@ monthly_ar_changes as (
     inner join invoices_issued
         on balances.invoice_id = invoices_issued.invoice_id
     where balances.balance_date <= {{ as_of_date() }}
+    {%- if window_start is not none %}
+        and balances.balance_date >= {{ window_start }}
+    {%- endif %}
     group by
         invoices_issued.customer_id,
         invoices_issued.currency_code,
         cast({{ dbt.date_trunc('month', 'balances.balance_date') }} as date)
+),
+
+-- What the customer owed when the first month rebuilt began (0 on a first build, which starts at the beginning).
+carried_balances as (
+    {%- if window_start is not none %}
+    select
+        invoices_issued.customer_id,
+        invoices_issued.currency_code,
+        sum(balances.open_amount) as carried_ar_amount
+    from balances
+    inner join invoices_issued
+        on balances.invoice_id = invoices_issued.invoice_id
+    where balances.balance_date < {{ window_start }}
+        and (balances.next_balance_date is null or balances.next_balance_date >= {{ window_start }})
+    group by invoices_issued.customer_id, invoices_issued.currency_code
+    {%- else %}
+    select
+        cast(null as text) as customer_id,
+        cast(null as text) as currency_code,
+        cast(0 as numeric) as carried_ar_amount
+    where false
+    {%- endif %}
 ),
 
 customer_months_balanced as (
@@ -80,12 +123,16 @@ customer_months_balanced as (
         customer_months.month_start_date,
         customer_months.period_end_date,
         coalesce(monthly_ar_changes.ar_change_amount, 0) as ar_change_amount,
-        sum(coalesce(monthly_ar_changes.ar_change_amount, 0)) over customer_history as ending_ar_amount
+        coalesce(carried_balances.carried_ar_amount, 0)
+            + sum(coalesce(monthly_ar_changes.ar_change_amount, 0)) over customer_history as ending_ar_amount
     from customer_months
     left join monthly_ar_changes
         on customer_months.customer_id = monthly_ar_changes.customer_id
         and customer_months.currency_code = monthly_ar_changes.currency_code
         and customer_months.month_start_date = monthly_ar_changes.month_start_date
+    left join carried_balances
+        on customer_months.customer_id = carried_balances.customer_id
+        and customer_months.currency_code = carried_balances.currency_code
     window customer_history as (
         partition by customer_months.customer_id, customer_months.currency_code
         order by customer_months.month_start_date

@@ -19,7 +19,7 @@
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['invoice_id']}, {'columns': ['next_balance_date']}],
+    indexes=[{'columns': ['invoice_id']}, {'columns': ['balance_date']}, {'columns': ['next_balance_date']}],
 ) }}
 
 with
