@@ -114,3 +114,19 @@ def test_file_with_a_bad_header_is_quarantined_and_the_others_load(
     quarantined = tmp_path / "landing" / "quarantine" / "erp_files" / "invoices.csv"
     assert quarantined.exists() and not (folder / "invoices.csv").exists()
     assert "invoice_id" in (quarantined.parent / "invoices.csv.reason.txt").read_text()
+
+
+def test_clean_warehouse_empties_every_raw_and_audit_table(clean_warehouse: str) -> None:
+    # A table missing from conftest.RAW_TABLES keeps one test's rows for the next (fx_rates did, CI found it).
+    from tests.conftest import RAW_TABLES
+
+    with warehouse.connect(clean_warehouse) as conn:
+        tables = {
+            f"{schema}.{name}"
+            for schema, name in conn.execute(
+                """select table_schema, table_name from information_schema.tables
+                    where table_schema in ('raw_erp', 'raw_bank', 'raw_statements', 'audit')
+                      and table_type = 'BASE TABLE'"""
+            ).fetchall()
+        }
+    assert tables == set(RAW_TABLES)
