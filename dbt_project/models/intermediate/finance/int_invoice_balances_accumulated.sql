@@ -13,13 +13,20 @@
 -- from falling before the invoice exists.
 --
 -- Incremental (a table): a run recomputes the balances of the invoices whose movements were recomputed since the
--- last run (int_invoice_movements_unioned.processed_batch_id above this table's), and only those.
+-- last run (int_invoice_movements_unioned.processed_batch_id above this table's), and only those. When the
+-- movements were recomputed from scratch after load batches went back (see there), the pre-hook starts this
+-- table again too.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['invoice_id']}, {'columns': ['balance_date']}, {'columns': ['next_balance_date']}],
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }}
+        where (select max(processed_batch_id) from {{ this }})
+            > coalesce((select max(processed_batch_id) from {{ ref('int_invoice_movements_unioned') }}), 0)
+    {% endif %}",
 ) }}
 
 with

@@ -21,12 +21,24 @@
 -- write-off of a later batch used to name it (moved to another invoice). Every row of a touched invoice gets the
 -- new processed_batch_id, which is how int_invoice_balances_accumulated finds what to recompute. Loads and builds
 -- take turns (the daily DAG, arwh run), so no batch commits behind the watermark. --full-refresh recomputes all.
+--
+-- Load batches only go up. If they went back (audit tables emptied, a restore), the watermark is ahead of every
+-- batch and nothing would look touched: the pre-hook then empties the table, so the run recomputes everything.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['invoice_id']}],
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }}
+        where (select max(processed_batch_id) from {{ this }}) > coalesce(greatest(
+            (select max(load_batch_id) from {{ ref('stg_erp__invoices') }}),
+            (select max(load_batch_id) from {{ ref('stg_erp__credit_notes') }}),
+            (select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }}),
+            (select max(load_batch_id) from {{ ref('stg_erp__write_offs') }})
+        ), 0)
+    {% endif %}",
 ) }}
 
 with
