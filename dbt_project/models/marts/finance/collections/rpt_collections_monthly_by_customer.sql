@@ -55,37 +55,22 @@ invoices_issued as (
     where invoice_date <= {{ as_of_date() }}
 ),
 
-movements_dated as (
-    select
-        movements.customer_id,
-        movements.currency_code,
-        movements.movement_type,
-        movements.movement_amount,
-        greatest(movements.movement_date, invoices_issued.invoice_date) as effective_date
-    from movements
-    inner join invoices_issued
-        on movements.invoice_id = invoices_issued.invoice_id
-),
-
--- Movements are signed from the receivable's side; the flows are shown positive (a payment reversal is a
--- negative cash collection). Unapplied cash is not here: see doc block collections_cash_collected.
+-- The flows are shown positive (a payment reversal is a negative cash collection); unapplied cash is not here:
+-- see doc block collections_cash_collected. Same dating and classification as the roll-forward (one macro).
 monthly_flows as (
     select
         customer_id,
         currency_code,
-        cast({{ dbt.date_trunc('month', 'effective_date') }} as date) as month_start_date,
-        sum(case when movement_type = 'invoice' then movement_amount else 0 end) as credit_sales_amount,
-        -sum(case when movement_type = 'payment_application' then movement_amount else 0 end)
-            as cash_collected_amount,
-        -sum(case when movement_type = 'credit_note' then movement_amount else 0 end) as credit_note_amount,
-        -- Net of recoveries: cash received after a write-off reinstates that part of it (write_off_recovery).
-        -sum(case when movement_type in ('write_off', 'write_off_recovery') then movement_amount else 0 end) as write_off_amount
-    from movements_dated
-    where effective_date <= {{ as_of_date() }}
-    {%- if is_incremental() %}
-        and effective_date >= {{ monthly_restate_from() }}
-    {%- endif %}
-    group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
+        month_start_date,
+        invoiced_amount as credit_sales_amount,
+        collected_amount as cash_collected_amount,
+        credit_note_amount,
+        write_off_amount
+    from (
+        {{ customer_monthly_flows(
+            'invoices_issued', 'movements', monthly_restate_from() if is_incremental() else none
+        ) }}
+    ) as flows
 ),
 
 monthly_fell_due as (

@@ -36,14 +36,6 @@ aging as (
     from {{ ref('fct_ar_aging') }}
 ),
 
-aging_buckets as (
-    select * from {{ ref('aging_buckets') }}
-),
-
-provision_matrix as (
-    select * from {{ ref('provision_matrix') }}
-),
-
 reminder_stages as (
     select * from {{ ref('reminder_stages') }}
 ),
@@ -68,25 +60,9 @@ currency_totals as (
     group by currency_code
 ),
 
--- Loss rate by the aging bucket of the days past due (bounds inclusive, a null bound open-ended); the allowance is
--- worked out and rounded to the cent per invoice, so customer and currency totals add up. Credit balances (open
--- amount below zero) carry no allowance. The bucket is looked up here rather than taken from
--- fct_ar_aging.aging_bucket: that one counts days since the invoice when the var aging_basis is invoice_date, and
--- the provision matrix applies to days past due whatever view of the aging is chosen.
+-- The allowance per invoice, by the provision matrix on days past due (macro credit_risk_invoice_allowance).
 open_invoices_provisioned as (
-    select
-        open_invoices.*,
-        case
-            when open_invoices.open_amount > 0
-                then round(open_invoices.open_amount * provision_matrix.loss_rate, 2)
-            else 0
-        end as allowance_amount
-    from open_invoices
-    left join aging_buckets
-        on (aging_buckets.min_days is null or open_invoices.days_past_due >= aging_buckets.min_days)
-        and (aging_buckets.max_days is null or open_invoices.days_past_due <= aging_buckets.max_days)
-    left join provision_matrix
-        on aging_buckets.bucket_name = provision_matrix.aging_bucket
+    {{ credit_risk_invoice_allowance('open_invoices') }}
 ),
 
 -- Amounts count only in the customer's own currency; is_in_customer_currency marks which invoices those are.

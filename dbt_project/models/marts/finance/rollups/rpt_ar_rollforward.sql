@@ -51,45 +51,12 @@ invoices_issued as (
     where invoice_date <= {{ as_of_date() }}
 ),
 
-movements_dated as (
-    select
-        invoices_issued.customer_id,
-        invoices_issued.currency_code,
-        movements.movement_type,
-        movements.movement_amount,
-        greatest(movements.movement_date, invoices_issued.invoice_date) as effective_date
-    from movements
-    inner join invoices_issued
-        on movements.invoice_id = invoices_issued.invoice_id
-),
-
--- Signed from the receivable's side; the named flows are shown positive (a payment reversal is a negative
--- collection), other movement types keep their sign and are added.
+-- Same dating and classification as the collections (one macro); named flows shown positive, other movement
+-- types keep their sign and are added.
 monthly_flows as (
-    select
-        customer_id,
-        currency_code,
-        cast({{ dbt.date_trunc('month', 'effective_date') }} as date) as month_start_date,
-        sum(case when movement_type = 'invoice' then movement_amount else 0 end) as invoiced_amount,
-        -sum(case when movement_type = 'payment_application' then movement_amount else 0 end) as collected_amount,
-        -sum(case when movement_type = 'credit_note' then movement_amount else 0 end) as credit_note_amount,
-        -- Net of recoveries: cash received after a write-off reinstates that part of it (write_off_recovery).
-        -sum(case when movement_type in ('write_off', 'write_off_recovery') then movement_amount else 0 end) as write_off_amount,
-        sum(
-            case
-                when movement_type not in (
-                    'invoice', 'payment_application', 'credit_note', 'write_off', 'write_off_recovery'
-                )
-                    then movement_amount
-                else 0
-            end
-        ) as other_adjustment_amount
-    from movements_dated
-    where effective_date <= {{ as_of_date() }}
-    {%- if is_incremental() %}
-        and effective_date >= {{ monthly_restate_from(minimum_months=1) }}
-    {%- endif %}
-    group by customer_id, currency_code, cast({{ dbt.date_trunc('month', 'effective_date') }} as date)
+    {{ customer_monthly_flows(
+        'invoices_issued', 'movements', monthly_restate_from(minimum_months=1) if is_incremental() else none
+    ) }}
 ),
 
 aging_open_amounts as (
