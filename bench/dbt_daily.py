@@ -1,7 +1,8 @@
 """The dbt section of the benchmark: what a new business day costs next to building the whole history.
 
-For each scale, the harness generates a company (its history, about two months: 89,393 invoices at scale 1) with
-`--days` days of daily business after it, into a fresh database, and then:
+For each scale and each length of history (`--history-days`: 60 days, about 89,000 invoices at scale 1, and two
+years, about 1,000,000 at scale 1), the harness generates a company with that history and `--days` days of daily
+business after it, into a fresh database, and then:
 
 1. day 1: extracts the ERP (the whole history arrives on the first day) and runs `dbt build` for that date on an
    empty marts schema: the first build, every model built from nothing over the whole history;
@@ -11,11 +12,12 @@ Both builds exclude dbt unit tests, as the daily DAG does (they run in CI and in
 `dbt build` call (in this process, as `arwh transform` runs it), not the extraction. Per model, dbt's own
 execution time of each node is kept, so the table shows where a day's time goes and which models still cost in
 proportion to the history rather than to the day's changes. The question the issue asks: does a new day cost
-work in proportion to that day's changes? The ratio daily / first build answers it for the whole project and per
-model.
+work in proportion to that day's changes, not to the whole history? Two answers: the first build grows with the
+history while the daily build does not (compare the rows of one scale with 60 and 730 days of history), and the
+ratio daily / first build, for the whole project and per model.
 
-    uv run --no-sync python -m bench.dbt_daily                    # scales 0.01 and 0.1, 3 daily builds each
-    uv run --no-sync python -m bench.dbt_daily --scales 0.01 --days 2 --no-save   # smoke run, about a minute
+    uv run --no-sync python -m bench.dbt_daily          # scale 0.1, 60 and 730 days of history, 3 daily builds each
+    uv run --no-sync python -m bench.dbt_daily --scales 0.01 --history-days 60 --days 2 --no-save   # smoke run
 
 Database: a database `ar_bench_dbt` on the project-local cluster, dropped and created again for every scale; the
 ERP arrives as the generator's daily CSV extracts. Results: bench/results/dbt_daily.json and dbt_daily.md.
@@ -37,7 +39,8 @@ from typing import Any
 BENCH_DB = "ar_bench_dbt"
 START = date(2026, 3, 2)  # a Monday
 SEED = 42
-DEFAULT_SCALES = (0.01, 0.1)
+DEFAULT_SCALES = (0.1,)
+DEFAULT_HISTORY_DAYS = (60, 730)
 DEFAULT_DAYS = 4  # day 1 (history) + 3 daily builds
 TOP_MODELS = 10
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -89,29 +92,50 @@ def raw_counts(url: str) -> dict[str, int]:
     return counts
 
 
-def measure_scale(scale: float, days: int, work: Path) -> dict[str, Any]:
+def measure_scale(scale: float, history_days: int, days: int, work: Path) -> dict[str, Any]:
     from ingestion import pipeline
     from ingestion.generate.generator import generate
 
     url = fresh_database()
-    landing = work / f"landing-{scale}"
+    landing = work / f"landing-{scale}-{history_days}"
     # Daily CSV extracts: each day's folder holds that day's new and changed rows. (The demo ERP database would
     # hand every generated day over at the first extract, as a live ERP's watermark extract would, and leave the
     # following days without changes.)
-    generate(seed=SEED, scale=scale, start=START, days=days, landing=landing, erp_mode="files")
+    started = time.perf_counter()
+    generate(
+        seed=SEED,
+        scale=scale,
+        start=START,
+        days=days,
+        landing=landing,
+        erp_mode="files",
+        history_days=history_days,
+    )
+    print(
+        f"  scale {scale:<5} history {history_days} days: generated in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     builds = []
     for offset in range(days):
         day = START + timedelta(days=offset)
         pipeline.ingest_erp(day, landing=landing, url=url)
-        build = timed_build(day, url, work / f"target-{scale}")
+        build = timed_build(day, url, work / f"target-{scale}-{history_days}")
+        build["raw_rows"] = raw_counts(url)
         build["kind"] = "first" if offset == 0 else "daily"
         builds.append(build)
         print(
-            f"  scale {scale:<5} {build['kind']:<5} build as of {day}: {build['seconds']:8.2f} s", flush=True
+            f"  scale {scale:<5} history {history_days} days, {build['kind']:<5} build as of {day}: "
+            f"{build['seconds']:8.2f} s",
+            flush=True,
         )
     first = builds[0]
     daily = builds[1:]
     daily_seconds = statistics.median(b["seconds"] for b in daily) if daily else None
+    # A day's changes: the raw rows its extract added (the history arrives with the first day).
+    added = [
+        sum(b["raw_rows"].values()) - sum(before["raw_rows"].values())
+        for before, b in zip(builds[:-1], builds[1:], strict=True)
+    ]
     per_model = []
     for node, first_seconds in first["nodes"].items():
         if not node.startswith("model."):
@@ -128,7 +152,10 @@ def measure_scale(scale: float, days: int, work: Path) -> dict[str, Any]:
     per_model.sort(key=lambda m: -(m["daily_seconds"] or 0))
     return {
         "scale": scale,
+        "history_days": history_days,
         "raw_rows": raw_counts(url),
+        "first_day_rows": sum(first["raw_rows"].values()),
+        "daily_rows_median": statistics.median(added) if added else None,
         "first_build_seconds": first["seconds"],
         "daily_build_seconds": daily_seconds,
         "ratio": round(daily_seconds / first["seconds"], 3) if daily_seconds else None,
@@ -139,18 +166,20 @@ def measure_scale(scale: float, days: int, work: Path) -> dict[str, Any]:
 
 def tables(report: dict[str, Any]) -> str:
     lines = [
-        "| scale | invoices | payments | first build s | daily build s (median) | daily / first |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scale | history days | invoices | payments | rows on day 1 | rows a day (median) | first build s "
+        "| daily build s (median) | daily / first |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in report["scales"]:
         lines.append(
-            f"| {s['scale']} | {s['raw_rows']['invoices']:,} | {s['raw_rows']['payments']:,} | "
+            f"| {s['scale']} | {s['history_days']} | {s['raw_rows']['invoices']:,} | {s['raw_rows']['payments']:,} | "
+            f"{s['first_day_rows']:,} | {s['daily_rows_median']:,.0f} | "
             f"{s['first_build_seconds']:.1f} | {s['daily_build_seconds']:.1f} | {s['ratio']:.3f} |"
         )
     for s in report["scales"]:
         lines += [
             "",
-            f"Scale {s['scale']}: the {TOP_MODELS} models that cost a daily build the most (dbt's execution time).",
+            f"Scale {s['scale']}, {s['history_days']} days of history: the {TOP_MODELS} models that cost a daily build the most (dbt's execution time).",
             "",
             "| model | first build s | daily build s | daily / first |",
             "| --- | ---: | ---: | ---: |",
@@ -183,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dbt_daily", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default=",".join(map(str, DEFAULT_SCALES)), help="comma-separated")
     parser.add_argument(
+        "--history-days",
+        default=",".join(map(str, DEFAULT_HISTORY_DAYS)),
+        help="comma-separated: days of full trading before the first day",
+    )
+    parser.add_argument(
         "--days", type=int, default=DEFAULT_DAYS, help="business days, the first with history"
     )
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results/ alone")
@@ -196,10 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     from bench.bank import _git_info, machine_info
 
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    histories = [int(h) for h in args.history_days.split(",") if h.strip()]
     reports = []
     with tempfile.TemporaryDirectory(prefix="arwh-bench-dbt-") as tmp:
         for scale in scales:
-            reports.append(measure_scale(scale, args.days, Path(tmp)))
+            for history_days in histories:
+                reports.append(measure_scale(scale, history_days, args.days, Path(tmp)))
         from ingestion import config
 
         url = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/{BENCH_DB}"

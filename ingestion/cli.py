@@ -124,15 +124,25 @@ def init() -> None:
     "--erp-url", default=None, help="Where to write the demo ERP database (default: beside the warehouse)."
 )
 @click.option("--erp-mode", type=click.Choice(["db", "files", "both"]), default="db", show_default=True)
+@click.option(
+    "--history-days", type=int, default=None, help="Days of full trading before --start (default 60)."
+)
 def generate(
-    seed: int, scale: float, start: date, days: int, landing: Path | None, erp_url: str | None, erp_mode: str
+    seed: int,
+    scale: float,
+    start: date,
+    days: int,
+    landing: Path | None,
+    erp_url: str | None,
+    erp_mode: str,
+    history_days: int | None,
 ) -> None:
     """Write a deterministic sample company: demo ERP database, bank files, customer statements, anomalies."""
     from ingestion.generate import generate as run_generate
 
     summary = run_generate(
         seed=seed, scale=scale, start=start, days=days, landing=landing or config.landing_dir(),
-        erp_url=erp_url, erp_mode=erp_mode,
+        erp_url=erp_url, erp_mode=erp_mode, **({} if history_days is None else {"history_days": history_days}),
     )  # fmt: skip
     from dataclasses import asdict
 
@@ -187,6 +197,22 @@ def ingest_bank(paths: tuple[Path, ...], as_of: date | None, as_json: bool) -> N
     from ingestion.bank.loader import load_files
 
     _report([r.as_dict() for r in load_files(None, list(paths), business_date=as_of)], as_json, key="file")
+
+
+@ingest.command("statements")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--as-of", "as_of", callback=_date, default=None, help="Skip YYYY-MM-DD folders after this date."
+)
+@click.option("--mapping", default=None,
+              help="Layout of the files: 'template' or a mapping name or YAML path (default: chosen by the header).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def ingest_statements(paths: tuple[Path, ...], as_of: date | None, mapping: str | None, as_json: bool) -> None:
+    """Load customer statements (CSV, XLSX; files or folders). Bad files go to quarantine."""
+    from ingestion.statements.loader import load_files
+
+    results = load_files(None, list(paths), business_date=as_of, mapping=mapping)
+    _report([r.as_dict() for r in results], as_json, key="file")
 
 
 def _report(results: list[dict[str, Any]], as_json: bool, *, key: str) -> None:

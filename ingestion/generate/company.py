@@ -170,8 +170,8 @@ class Company:
         return [cid for cid, profile in self._profiles.items() if profile.on_statement]
 
     def run(self) -> Iterator[DayBatch]:
-        """One batch per day from the start of the tail history to the last day of the period."""
-        day = self.params.tail_start
+        """One batch per day from the start of the tail (or longer) history to the last day of the period."""
+        day = self.params.simulation_start
         first = True
         while day < self._end:
             batch = DayBatch(day)
@@ -245,12 +245,12 @@ class Company:
         joining = sorted(params.history_start + timedelta(days=rng.randrange(span)) for _ in range(late))
         for number in range(1, count + 1):
             if number <= count - late:
-                created_on = params.tail_start - timedelta(days=rng.randint(1, 1500))
+                created_on = params.simulation_start - timedelta(days=rng.randint(1, 1500))
             else:
                 created_on = joining[number - (count - late) - 1]
             profile = self._new_profile(number, created_on, force_statement=number <= STATEMENT_CUSTOMERS_MIN)
             self._profiles[profile.customer.customer_id] = profile
-            if created_on < params.tail_start:
+            if created_on < params.simulation_start:
                 self._activate(profile)
             else:
                 self._joining.setdefault(created_on, []).append(profile)

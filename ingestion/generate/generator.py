@@ -85,6 +85,7 @@ def generate(
     landing: Path,
     erp_url: str | None = None,
     erp_mode: str = "db",
+    history_days: int = HISTORY_DAYS,
 ) -> GenerationSummary:
     """Simulate `days` days of a company selling on credit from `start`, and write the sources the warehouse reads.
 
@@ -92,11 +93,12 @@ def generate(
     files byte for byte and the same database rows. erp_mode: "db" writes the demo ERP database (at `erp_url`, else
     `<warehouse database>_erp_demo` on the warehouse's server), "files" the daily CSV extracts under
     landing/erp/, "both" both. Bank statements, customer statements, manifest.json and source.json are always
-    written. Replaces landing/{erp,bank,statements} and the demo ERP schema.
+    written. Replaces landing/{erp,bank,statements} and the demo ERP schema. history_days: how many days of full
+    trading come before `start` (delivered with the first day).
     """
     if erp_mode not in ERP_MODES:
         raise ValueError(f"erp_mode must be one of {', '.join(ERP_MODES)}, got {erp_mode!r}")
-    params = Params(seed=seed, scale=scale, start=start, days=days)
+    params = Params(seed=seed, scale=scale, start=start, days=days, history_days=history_days)
     landing = Path(landing)
     landing.mkdir(parents=True, exist_ok=True)
     _clear_outputs(landing)
@@ -169,7 +171,7 @@ def generate(
             "first_day": params.start.isoformat(),
             "last_day": params.last_day.isoformat(),
             "history_from": params.history_start.isoformat(),
-            "history_days": HISTORY_DAYS,
+            "history_days": params.history_days,
             "tail_from": params.tail_start.isoformat(),
             "tail_days": TAIL_DAYS,
             "customer_statement_dates": [d.isoformat() for d in sorted(statement_days)],

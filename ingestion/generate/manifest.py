@@ -175,6 +175,7 @@ def generated_json(params: Params) -> dict[str, Any]:
         "scale": params.scale,
         "start": params.start.isoformat(),
         "days": params.days,
+        "history_days": params.history_days,
     }
 
 

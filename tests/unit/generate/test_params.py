@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import json
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
+from ingestion.generate.generator import generate
 from ingestion.generate.params import (
     Params,
     add_business_days,
@@ -71,3 +75,30 @@ def test_anomaly_days_fall_in_each_block() -> None:
     # Nine days: a single short block, planted all the same; a third in is max(2, 9 // 3) = 3 days: Thu 4 Jan.
     short = AnomalyPlan.for_params(Params(seed=1, scale=1, start=date(2024, 1, 1), days=9))
     assert short.payment_not_in_erp_on == (date(2024, 1, 4),)
+
+
+def test_a_longer_history_starts_the_simulation_earlier() -> None:
+    params = Params(seed=1, scale=1, start=date(2024, 3, 1), days=10, history_days=730)
+    # 1 March 2022 to 1 March 2024 is 365 + 366 = 731 days (29 February 2024), so 730 days back is 2 March 2022.
+    assert params.history_start == date(2022, 3, 2)
+    # The tail stays 240 days back; the simulation starts at whichever is earlier.
+    assert params.tail_start == date(2023, 7, 5)
+    assert params.simulation_start == date(2022, 3, 2)
+    assert Params(seed=1, scale=1, start=date(2024, 3, 1), days=10).simulation_start == date(2023, 7, 5)
+    with pytest.raises(ValueError, match="history_days"):
+        Params(seed=1, scale=1, start=date(2024, 3, 1), days=1, history_days=-1)
+
+
+def test_generated_history_covers_every_day_back_to_its_start(tmp_path: Path) -> None:
+    generate(seed=3, scale=0.001, start=date(2024, 3, 1), days=1, landing=tmp_path, erp_mode="files",
+             history_days=400)  # fmt: skip
+    with (tmp_path / "erp" / "2024-03-01" / "invoices.csv").open(encoding="utf-8", newline="") as handle:
+        dates = {date.fromisoformat(row["invoice_date"]) for row in csv.DictReader(handle)}
+    # At least one invoice is issued every day of the full history (the generator's minimum), so the first day's
+    # extract has invoices on each of the 400 days from 26 January 2023 (400 days before 1 March 2024: 365 back is 2 March 2023,
+    # 35 more is 26 January) onwards.
+    history_start = date(2023, 1, 26)
+    assert min(dates) == history_start
+    assert all(history_start + timedelta(days=n) in dates for n in range(400))
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["generated"]["history_days"] == 400
