@@ -20,10 +20,23 @@ PROFILE_NAME = "ar_warehouse"
 MANIFEST_PATH = config.DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
+def pg_options() -> str:
+    """PGOPTIONS for dbt's connections: the caller's, plus `-c jit=off` unless the caller set jit itself.
+
+    PostgreSQL compiles a query with JIT when its estimated cost is high. The incremental models' estimates are
+    those of the whole history (the planner cannot know that the day's filter leaves a few rows), so a query that
+    runs in 80 ms spent 1.1 s compiling (int_invoice_movements_unioned, two years of history at scale 0.1:
+    docs/decisions/006-dbt-sessions-without-jit.md). libpq reads PGOPTIONS for every connection it opens.
+    """
+    current = os.environ.get("PGOPTIONS", "")
+    return current if "jit" in current else f"{current} -c jit=off".strip()
+
+
 def dbt_env(url: str | None = None) -> dict[str, str]:
-    """The AR_DBT_* variables for `url` (default: the warehouse URL), plus dbt's own quiet settings."""
+    """The AR_DBT_* variables for `url` (default: the warehouse URL), plus dbt's own quiet settings and PGOPTIONS."""
     parts = urlsplit(config.libpq_url(url or config.warehouse_url()))
     return {
+        "PGOPTIONS": pg_options(),
         "AR_DBT_HOST": parts.hostname or "127.0.0.1",
         "AR_DBT_PORT": str(parts.port or 5432),
         "AR_DBT_USER": unquote(parts.username or ""),

@@ -20,7 +20,10 @@ if str(PROJECT_ROOT) not in sys.path:
 from ingestion.transform import dbt_env  # noqa: E402
 
 for _key, _value in dbt_env().items():
-    os.environ.setdefault(_key, _value)
+    if _key == "PGOPTIONS":
+        os.environ[_key] = _value  # the caller's options plus jit=off (ingestion.transform.pg_options)
+    else:
+        os.environ.setdefault(_key, _value)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
