@@ -35,7 +35,6 @@ import csv
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,6 +46,7 @@ import yaml
 
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary, StatementTotals
 from ingestion.bank.rf_reference import find_rf_reference
+from ingestion.text_values import header_key, parse_number, readable_format, strptime_date, strptime_format
 
 FILE_FORMAT = "csv"
 CSV_MAPPINGS_DIR = Path(__file__).resolve().parent / "csv_mappings"
@@ -109,10 +109,7 @@ _MAPPING_KEYS = frozenset(
         "detect",
     }
 )
-_DATE_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"))
 _THOUSANDS = frozenset({"", ".", ",", " ", "'"})
-_SPACES = ("\u00a0", "\u202f")  # no-break spaces that exports write as thousands separators
-_CURRENCY_SYMBOLS = "$€£¥"
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _NEWLINE = re.compile(rb"(?<=\n)")
 _BOM = b"\xef\xbb\xbf"
@@ -203,8 +200,8 @@ def header_matches(head: bytes, mapping: CsvMapping) -> bool:
         header = next(csv.reader([header_line], delimiter=mapping.delimiter, quotechar=mapping.quote_char))
     except (csv.Error, StopIteration):
         return False
-    names = {_header_key(cell) for cell in header}
-    return all(_header_key(name) in names for name in mapping.detect)
+    names = {header_key(cell) for cell in header}
+    return all(header_key(name) in names for name in mapping.detect)
 
 
 def parse_csv_statement(
@@ -263,9 +260,9 @@ def _mapping_from_document(document: dict[str, Any], path: Path) -> CsvMapping:
     raw_date_format = text("date_format")
     if not raw_date_format:
         raise fail("`date_format` is required (e.g. DD.MM.YYYY, MM/DD/YYYY or a strptime format)")
-    date_format = _strptime_format(raw_date_format)
+    date_format = strptime_format(raw_date_format)
     try:
-        _strptime_date(date(2024, 12, 31).strftime(date_format), date_format)
+        strptime_date(date(2024, 12, 31).strftime(date_format), date_format)
     except ValueError as exc:
         raise fail(f"`date_format` {raw_date_format!r} cannot read dates back: {exc}") from exc
 
@@ -363,33 +360,8 @@ def _indicator_values(raw: Any, key: str, fail: Any) -> frozenset[str]:
     return frozenset(str(value).strip().upper() for value in raw)
 
 
-def _strptime_date(text: str, date_format: str) -> date:
-    # time.strptime: a calendar date needs no time zone, and datetime.strptime would build a naive timestamp.
-    parsed = time.strptime(text, date_format)
-    return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
-
-
-def _readable_format(date_format: str) -> str:
-    for token, directive in _DATE_TOKENS:
-        date_format = date_format.replace(directive, token)
-    return date_format
-
-
-def _strptime_format(text: str) -> str:
-    if "%" in text:
-        return text
-    converted = text.upper()
-    for token, directive in _DATE_TOKENS:
-        converted = converted.replace(token, directive)
-    return converted
-
-
 def _is_column(mapping: CsvMapping, key: str) -> bool:
     return key in mapping.columns
-
-
-def _header_key(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").split()).casefold()
 
 
 # --- reading rows -----------------------------------------------------------------------------------------------
@@ -493,12 +465,12 @@ class _Header:
 def _header(row: _Row, mapping: CsvMapping) -> _Header:
     positions: dict[str, int] = {}
     for number, cell in enumerate(row.cells):
-        positions.setdefault(_header_key(cell), number)
+        positions.setdefault(header_key(cell), number)
     index: dict[str, int] = {}
     remittance: list[int] = []
     for key, names in mapping.columns.items():
         for name in (names,) if isinstance(names, str) else names:
-            position = positions.get(_header_key(name))
+            position = positions.get(header_key(name))
             if position is None:
                 raise StatementParseError(
                     f"column {name!r} ({key}) of mapping {mapping.name} is not in the header row",
@@ -680,10 +652,10 @@ def _date(row: _Row, header: _Header, mapping: CsvMapping, key: str, *, required
             raise StatementParseError(f"empty {key.replace('_', ' ')}", line=row.line, field=column)
         return None
     try:
-        return _strptime_date(value, mapping.date_format)
+        return strptime_date(value, mapping.date_format)
     except ValueError as exc:
         raise StatementParseError(
-            f"invalid {key.replace('_', ' ')} {value!r} (expected {_readable_format(mapping.date_format)})",
+            f"invalid {key.replace('_', ' ')} {value!r} (expected {readable_format(mapping.date_format)})",
             line=row.line,
             field=column,
         ) from exc
@@ -766,7 +738,12 @@ def _decimal(row: _Row, header: _Header, mapping: CsvMapping, key: str) -> Decim
     raw = header.cell(row, key)
     if not raw:
         return None
-    value = _parse_number(raw, mapping)
+    value = parse_number(
+        raw,
+        decimal_separator=mapping.decimal_separator,
+        thousands_separator=mapping.thousands_separator,
+        max_decimals=MAX_DECIMALS,
+    )
     if value is None:
         thousands = (
             f" and {mapping.thousands_separator!r} between thousands" if mapping.thousands_separator else ""
@@ -778,29 +755,3 @@ def _decimal(row: _Row, header: _Header, mapping: CsvMapping, key: str) -> Decim
             field=header.column(key),
         )
     return value
-
-
-def _parse_number(raw: str, mapping: CsvMapping) -> Decimal | None:
-    """A number as the bank writes it: '-1.234,56', '1,234.56', '(12.00)', '12.00-', '$12.00'; None if unreadable."""
-    text = raw.strip().strip(_CURRENCY_SYMBOLS).strip()
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1].strip()
-    if text.endswith("-"):
-        negative, text = not negative, text[:-1].strip()
-    elif text and text[0] in "+-":
-        negative, text = (text[0] == "-") != negative, text[1:].strip()
-    text = text.strip(_CURRENCY_SYMBOLS).strip()
-    thousands = re.escape(mapping.thousands_separator)
-    if mapping.thousands_separator == " ":
-        for space in _SPACES:
-            text = text.replace(space, " ")
-    whole = rf"\d{{1,3}}(?:{thousands}\d{{3}})+|\d+" if thousands else r"\d+"
-    match = re.fullmatch(
-        rf"({whole})(?:{re.escape(mapping.decimal_separator)}(\d{{1,{MAX_DECIMALS}}}))?", text
-    )
-    if match is None:
-        return None
-    digits = match.group(1).replace(mapping.thousands_separator, "") if thousands else match.group(1)
-    number = Decimal(f"{digits}.{match.group(2)}" if match.group(2) else digits)
-    return -number if negative else number

@@ -21,6 +21,7 @@ from ingestion.bank.csv_statement import (
 )
 from ingestion.bank.detect import parse_statement_file
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary
+from ingestion.text_values import parse_number
 
 from .helpers import FIXTURES, as_stream, split
 
@@ -335,15 +336,8 @@ def test_a_stream_that_cannot_seek_is_spooled() -> None:
     ],
 )
 def test_number_formats(raw: str, decimal: str, thousands: str, expected: str | None) -> None:
-    mapping = CsvMapping(
-        name="t",
-        date_format="%Y-%m-%d",
-        sign_convention="signed_amount",
-        columns={},
-        decimal_separator=decimal,
-        thousands_separator=thousands,
-    )
-    got = csv_statement._parse_number(raw, mapping)
+    # The rule lives in ingestion.text_values, shared with the customer statement reader.
+    got = parse_number(raw, decimal_separator=decimal, thousands_separator=thousands)
     assert got == (None if expected is None else Decimal(expected))
 
 
