@@ -6,6 +6,7 @@ For the business date (the `business_date` param of a manual run, else the start
 1. **start_run** records the run in `audit.pipeline_runs` (code version, start).
 2. **ingest_erp** extracts the ERP (database through its mapping, incremental by watermark; or CSV extracts).
 3. **ingest_bank** loads the bank statement files delivered up to the date; bad files go to quarantine.
+   **ingest_statements** loads the customer statements (CSV, XLSX) delivered up to the date, the same way.
 4. **check_raw** runs the Great Expectations raw-load checkpoint (schemas, keys, amounts, statement balances);
    a failed expectation is recorded in `audit.check_results` and reported, it does not fail the run.
 5. **dbt** builds staging, intermediate and marts for the date in one `dbt build` (the Cosmos watcher producer);
@@ -34,6 +35,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 RAW_ERP = Asset("ar_warehouse.raw_erp")
 RAW_BANK = Asset("ar_warehouse.raw_bank")
+RAW_STATEMENTS = Asset("ar_warehouse.raw_statements")
 MARTS = Asset("ar_warehouse.marts")
 
 AS_OF_DATE = (
@@ -82,6 +84,12 @@ def ar_daily() -> None:
     @task(outlets=[RAW_BANK])
     def ingest_bank(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import ingest_bank as run
+
+        return _jsonable(run(business_date(context), run_id=context["run_id"]))
+
+    @task(outlets=[RAW_STATEMENTS])
+    def ingest_statements(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
+        from ingestion.pipeline import ingest_statements as run
 
         return _jsonable(run(business_date(context), run_id=context["run_id"]))
 
@@ -139,9 +147,10 @@ def ar_daily() -> None:
     started = start_run()
     erp = ingest_erp()
     bank = ingest_bank()
+    statements = ingest_statements()
     checks = check_raw()
-    started >> [erp, bank]
-    [erp, bank] >> checks >> dbt >> summarize()
+    started >> [erp, bank, statements]
+    [erp, bank, statements] >> checks >> dbt >> summarize()
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]

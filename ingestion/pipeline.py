@@ -137,6 +137,22 @@ def ingest_bank(
     ]
 
 
+def ingest_statements(
+    business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
+    """Load the customer statements delivered up to the date (folders dated later are left for their day)."""
+    from ingestion.statements.loader import load_files
+
+    sources = landing_sources(landing)
+    if not sources.statements_dir.is_dir():
+        log.warning("no statements folder at %s: no customer statements to load", sources.statements_dir)
+        return []
+    return [
+        r.as_dict()
+        for r in load_files(url, [sources.statements_dir], business_date=business_date, run_id=run_id)
+    ]
+
+
 def day_summary(business_date: date, url: str | None = None) -> dict[str, Any]:
     """What the warehouse says for the date: invoices, open AR by currency and bucket, check results.
 

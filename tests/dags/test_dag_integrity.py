@@ -51,6 +51,7 @@ def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-
         "start_run",
         "ingest_erp",
         "ingest_bank",
+        "ingest_statements",
         "check_raw",
         "summarize",
         "dbt.dbt_producer_watcher",
@@ -58,6 +59,6 @@ def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-
     # Every dbt model of the project has its own task in the group (Cosmos renders them from the manifest).
     for model in ("stg_erp__invoices", "fct_invoices", "fct_ar_aging", "dim_customers"):
         assert any(t.startswith(f"dbt.{model}") for t in ids), model
-    assert dag.get_task("check_raw").upstream_task_ids == {"ingest_erp", "ingest_bank"}
+    assert dag.get_task("check_raw").upstream_task_ids == {"ingest_erp", "ingest_bank", "ingest_statements"}
     assert "dbt.dbt_producer_watcher" in dag.get_task("check_raw").downstream_task_ids
     assert dag.max_active_runs == 1
