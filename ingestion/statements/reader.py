@@ -270,18 +270,21 @@ def read_statement_file(path: Path, *, mapping: StatementMapping | str | None = 
     candidates = [chosen] if chosen is not None else [TEMPLATE, *available_mappings()]
     fitting: list[StatementMapping] = []
     header_line, header = 0, None
-    try:
-        # Each layout is tried with its own way of reading (encoding, delimiter, rows before the header).
-        for candidate in candidates:
+    unreadable: Exception | None = None
+    # Each layout is tried with its own way of reading (encoding, delimiter, rows before the header); a layout
+    # whose encoding cannot decode the file does not fit it.
+    for candidate in candidates:
+        try:
             header_line, header = next(_rows(path, file_format, candidate), (0, None))
-            if header is None:
-                raise StatementFileError([RowError("the file is empty (no header row)")])
-            if chosen is not None or choose_mapping(header, [candidate]) is candidate:
-                fitting.append(candidate)
-    except (csv.Error, UnicodeDecodeError, OSError, ValueError, KeyError) as exc:
-        raise StatementFileError(
-            [RowError(f"cannot read the file as {file_format.upper()}: {exc}")]
-        ) from None
+        except (csv.Error, UnicodeDecodeError, OSError, ValueError, KeyError) as exc:
+            unreadable = exc
+            continue
+        if header is None:
+            raise StatementFileError([RowError("the file is empty (no header row)")])
+        if chosen is not None or choose_mapping(header, [candidate]) is candidate:
+            fitting.append(candidate)
+    if not fitting and unreadable is not None and (chosen is not None or header is None):
+        raise StatementFileError([RowError(f"cannot read the file as {file_format.upper()}: {unreadable}")])
     if not fitting:
         raise StatementFileError(
             [
