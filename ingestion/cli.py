@@ -207,7 +207,9 @@ def ingest_bank(paths: tuple[Path, ...], as_of: date | None, as_json: bool) -> N
 @click.option("--mapping", default=None,
               help="Layout of the files: 'template' or a mapping name or YAML path (default: chosen by the header).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
-def ingest_statements(paths: tuple[Path, ...], as_of: date | None, mapping: str | None, as_json: bool) -> None:
+def ingest_statements(
+    paths: tuple[Path, ...], as_of: date | None, mapping: str | None, as_json: bool
+) -> None:
     """Load customer statements (CSV, XLSX; files or folders). Bad files go to quarantine."""
     from ingestion.statements.loader import load_files
 

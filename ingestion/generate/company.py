@@ -217,7 +217,9 @@ class Company:
                     invoice.amount,
                     invoice.currency_code,
                     invoice_id=invoice.invoice_id,
-                    plain=not state.settlements,
+                    # Nothing against it yet and never disputed: a statement anomaly planted on it is only that
+                    # anomaly (a disputed invoice is reconciled as DISPUTED, whatever the statement says).
+                    plain=not state.settlements and invoice.disputed_on is None,
                 )
             )
             for kind, ref, day, amount_cents in state.settlements:

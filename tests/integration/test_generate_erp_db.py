@@ -84,7 +84,13 @@ def test_source_json_points_at_the_database(erp_run: tuple[str, GenerationSummar
         "mapping": "demo_erp",
         "files_path": "erp",
     }
-    assert source["generated"] == {"seed": 21, "scale": 0.005, "start": "2024-04-22", "days": 20, "history_days": 60}
+    assert source["generated"] == {
+        "seed": 21,
+        "scale": 0.005,
+        "start": "2024-04-22",
+        "days": 20,
+        "history_days": 60,
+    }
     assert summary.erp_url == url and summary.erp_schema == "erp"
 
 

@@ -212,7 +212,9 @@ def built(
     loaded = load_files(url, [statements])
     _built["load"] = [(r.path.name, r.status, r.file_format, r.mapping, r.statements, r.rows) for r in loaded]
     transform.run_dbt(
-        ["build", "--select", "+rpt_statement_balance_reconciliation", "--indirect-selection", "cautious"], as_of=AS_OF, url=url
+        ["build", "--select", "+rpt_statement_balance_reconciliation", "--indirect-selection", "cautious"],
+        as_of=AS_OF,
+        url=url,
     )
     _built["items"] = _items(url)
     with warehouse.connect(url) as conn:

@@ -70,6 +70,8 @@ def test_statement_amount_mismatch(manifest: dict[str, Any], erp: Erp, landing: 
         assert line["customer_id"] == anomaly["customer_id"]
         assert line["amount"] == anomaly["statement_amount"]
         assert erp.invoices[anomaly["document_ref"]]["amount"] == anomaly["ledger_amount"]
+        # Never disputed (its latest version in the extracts): a disputed invoice would reconcile as DISPUTED.
+        assert erp.invoices[anomaly["document_ref"]]["is_disputed"] == "false"
         difference = Decimal(anomaly["statement_amount"]) - Decimal(anomaly["ledger_amount"])
         assert difference == Decimal(anomaly["difference"]) != 0
 
@@ -80,6 +82,7 @@ def test_invoice_unknown_to_customer(manifest: dict[str, Any], erp: Erp, landing
         rows = _statement_rows(landing, day)
         assert anomaly["invoice_id"] in erp.open_amounts(date.fromisoformat(day))
         assert erp.invoices[anomaly["invoice_id"]]["customer_id"] == anomaly["customer_id"]
+        assert erp.invoices[anomaly["invoice_id"]]["is_disputed"] == "false"
         # The customer does send a statement; it just does not know this invoice.
         assert any(r["customer_id"] == anomaly["customer_id"] for r in rows)
         assert all(r["document_ref"] != anomaly["invoice_id"] for r in rows)
