@@ -29,26 +29,46 @@
 
 with
 
-invoices as (
-    select * from {{ ref('stg_erp__invoices') }}
-),
+-- invoices_issued is written out where it is used (the Jinja variable below), not as one CTE: PostgreSQL would materialize a
+-- CTE read three times, all the invoices of the history, where each use needs only a few of them.
+{%- set invoices_issued -%}
+    (select * from {{ ref('stg_erp__invoices') }} where invoice_date <= {{ as_of_date() }})
+{%- endset %}
 
-balances as (
-    select * from {{ ref('int_invoice_balances_accumulated') }}
-),
-
-invoices_issued as (
-    select * from invoices
-    where invoice_date <= {{ as_of_date() }}
-),
-
+-- The customer-currencies and the month each one's spine starts. A first build reads every invoice; an
+-- incremental run only the invoices dated in the rebuilt window and the pairs the table already holds from before
+-- it (their spine continues into the window), so its work follows the window, not the history.
 customer_currencies as (
+    {%- if window_start is not none %}
+    select
+        customer_id,
+        currency_code,
+        min(first_month_start_date) as first_month_start_date
+    from (
+        select distinct
+            customer_id,
+            currency_code,
+            {{ window_start }} as first_month_start_date
+        from {{ this }}
+        where month_start_date < {{ window_start }}
+        union all
+        select
+            customer_id,
+            currency_code,
+            cast({{ dbt.date_trunc('month', 'min(invoice_date)') }} as date)
+        from {{ invoices_issued }} as invoices_issued
+        where invoice_date >= {{ window_start }}
+        group by customer_id, currency_code
+    ) as spine_starts
+    group by customer_id, currency_code
+    {%- else %}
     select
         customer_id,
         currency_code,
         cast({{ dbt.date_trunc('month', 'min(invoice_date)') }} as date) as first_month_start_date
-    from invoices_issued
+    from {{ invoices_issued }} as invoices_issued
     group by customer_id, currency_code
+    {%- endif %}
 ),
 
 -- Every month from the customer's first invoice in the currency up to the month of as_of_date, none skipped, so
@@ -81,8 +101,8 @@ monthly_ar_changes as (
         invoices_issued.currency_code,
         cast({{ dbt.date_trunc('month', 'balances.balance_date') }} as date) as month_start_date,
         sum(balances.net_movement_amount) as ar_change_amount
-    from balances
-    inner join invoices_issued
+    from {{ ref('int_invoice_balances_accumulated') }} as balances
+    inner join {{ invoices_issued }} as invoices_issued
         on balances.invoice_id = invoices_issued.invoice_id
     where balances.balance_date <= {{ as_of_date() }}
     {%- if window_start is not none %}
@@ -97,15 +117,17 @@ monthly_ar_changes as (
 -- What the customer owed when the first month rebuilt began (0 on a first build, which starts at the beginning).
 carried_balances as (
     {%- if window_start is not none %}
+    -- Only balances not zero: a settled invoice carries nothing, and most of the history is settled.
     select
         invoices_issued.customer_id,
         invoices_issued.currency_code,
         sum(balances.open_amount) as carried_ar_amount
-    from balances
-    inner join invoices_issued
+    from {{ ref('int_invoice_balances_accumulated') }} as balances
+    inner join {{ invoices_issued }} as invoices_issued
         on balances.invoice_id = invoices_issued.invoice_id
     where balances.balance_date < {{ window_start }}
         and (balances.next_balance_date is null or balances.next_balance_date >= {{ window_start }})
+        and balances.open_amount <> 0
     group by invoices_issued.customer_id, invoices_issued.currency_code
     {%- else %}
     select

@@ -12,6 +12,9 @@
 -- the marts only show invoices dated on or before as_of_date, so this only keeps settled_date (and days_to_settle)
 -- from falling before the invoice exists.
 --
+-- The partial index (post-hook) finds the balances not zero in force on a date, which is what the open receivable
+-- on that date is made of, without reading the settled history (int_customer_months_balanced's carried balance).
+--
 -- Incremental (a table): a run recomputes the balances of the invoices whose movements were recomputed since the
 -- last run (int_invoice_movements_unioned.processed_batch_id above this table's), and only those. When the
 -- movements were recomputed from scratch after load batches went back (see there), the pre-hook starts this
@@ -22,6 +25,8 @@
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['invoice_id']}, {'columns': ['balance_date']}, {'columns': ['next_balance_date']}],
+    post_hook="create index if not exists {{ this.name }}_open_next_idx
+        on {{ this }} (next_balance_date) where open_amount <> 0",
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where (select max(processed_batch_id) from {{ this }})

@@ -29,7 +29,7 @@
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['invoice_id']}],
+    indexes=[{'columns': ['invoice_id']}, {'columns': ['movement_date']}],
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where (select max(processed_batch_id) from {{ this }}) > coalesce(greatest(

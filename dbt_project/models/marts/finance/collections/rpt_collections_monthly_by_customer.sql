@@ -68,7 +68,7 @@ monthly_flows as (
         write_off_amount
     from (
         {{ customer_monthly_flows(
-            'invoices_issued', 'movements', monthly_restate_from() if is_incremental() else none
+            ref('stg_erp__invoices'), ref('int_invoice_movements_unioned'), monthly_restate_from() if is_incremental() else none
         ) }}
     ) as flows
 ),

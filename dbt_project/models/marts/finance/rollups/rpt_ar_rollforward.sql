@@ -55,7 +55,7 @@ invoices_issued as (
 -- types keep their sign and are added.
 monthly_flows as (
     {{ customer_monthly_flows(
-        'invoices_issued', 'movements', monthly_restate_from(minimum_months=1) if is_incremental() else none
+        ref('stg_erp__invoices'), ref('int_invoice_movements_unioned'), monthly_restate_from(minimum_months=1) if is_incremental() else none
     ) }}
 ),
 
