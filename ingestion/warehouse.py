@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -326,6 +326,79 @@ def quarantine(path: Path, source: str, reason: str, landing: Path | None = None
         # Read-only sources (a mounted share, the conformance corpus) cannot be moved: keep a copy as evidence.
         shutil.copy2(path, target)
     (target.parent / f"{target.name}.reason.txt").write_text(f"{path}\n{reason}\n")
+    return target
+
+
+@dataclass
+class FileLoadResult:
+    """What loading one statement file did (bank or customer statements; the loaders add their own totals)."""
+
+    path: Path
+    status: str  # loaded, duplicate, rejected
+    file_sha256: str
+    file_format: str | None = None
+    statements: int = 0
+    rows: int = 0
+    reason: str | None = None
+    batch_id: int | None = None
+    statements_duplicate: int = 0  # statements already loaded from another file, not loaded again
+    statements_replacing: int = 0  # corrected statements that replaced an earlier one
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON and XCom: `file`, `sha256` and `format` named as the command line prints them."""
+        data: dict[str, Any] = {
+            "file": str(self.path),
+            "sha256": self.file_sha256,
+            "format": self.file_format,
+        }
+        for item in fields(self):
+            if item.name not in ("path", "file_sha256", "file_format"):
+                data[item.name] = getattr(self, item.name)
+        return data
+
+
+def reject_file(
+    url: str | None,
+    *,
+    source: str,
+    entity: str,
+    path: Path,
+    file_sha256: str,
+    file_format: str | None,
+    rejects: list[Reject],
+    reason: str,
+    run_id: str | None,
+) -> Path:
+    """Record a file that cannot be loaded: a row of audit.rejects per problem, the registry entry, the quarantine
+    (with every problem in the reason file) and the delivery. Returns where the file went."""
+    log.error("rejected %s: %s", path, reason)
+    with connect(url) as conn:
+        for item in rejects:
+            conn.execute(
+                """insert into audit.rejects (source, entity, file_name, file_sha256, line_number, record_ref, field, reason)
+                   values (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                (
+                    source,
+                    entity,
+                    path.name,
+                    file_sha256,
+                    item.line_number,
+                    item.record_ref,
+                    item.field,
+                    item.reason,
+                ),
+            )
+        register_file(
+            conn, source=source, path=path, file_sha256=file_sha256, status="rejected", file_format=file_format,
+            batch_id=None, reason=reason[:4000],
+        )  # fmt: skip
+        conn.commit()
+    details = "\n".join(item.describe(path.name) for item in rejects)
+    target = quarantine(path, source, f"{reason}\n{details}" if len(rejects) > 1 else reason)
+    record_delivery(
+        url, source=source, file_sha256=file_sha256, path=path, outcome="rejected", reason=reason[:4000],
+        run_id=run_id,
+    )  # fmt: skip
     return target
 
 

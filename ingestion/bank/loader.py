@@ -42,35 +42,9 @@ STATEMENT_COLUMNS = (
 
 
 @dataclass
-class BankFileResult:
-    path: Path
-    status: str  # loaded, duplicate, rejected
-    file_sha256: str
-    file_format: str | None = None
-    statements: int = 0
-    rows: int = 0
+class BankFileResult(warehouse.FileLoadResult):
     credit_total: Decimal | None = None
     debit_total: Decimal | None = None
-    reason: str | None = None
-    batch_id: int | None = None
-    statements_duplicate: int = 0  # statements already loaded from another file, not loaded again
-    statements_replacing: int = 0  # corrected statements that replaced an earlier one
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": str(self.path),
-            "status": self.status,
-            "sha256": self.file_sha256,
-            "format": self.file_format,
-            "statements": self.statements,
-            "rows": self.rows,
-            "credit_total": self.credit_total,
-            "debit_total": self.debit_total,
-            "reason": self.reason,
-            "batch_id": self.batch_id,
-            "statements_duplicate": self.statements_duplicate,
-            "statements_replacing": self.statements_replacing,
-        }
 
 
 def statement_files(paths: Iterable[Path], *, business_date: date | None = None) -> list[Path]:
@@ -364,19 +338,10 @@ def _reject(
     reason: str,
     run_id: str | None,
 ) -> None:
-    log.error("rejected %s: %s", path, reason)
-    with warehouse.connect(url) as conn:
-        conn.execute(
-            """insert into audit.rejects (source, entity, file_name, file_sha256, line_number, record_ref, field, reason)
-               values (%s, 'statement_lines', %s, %s, %s, %s, %s, %s)""",
-            (SOURCE, path.name, digest, exc.line, exc.record, exc.field, exc.reason),
-        )
-        warehouse.register_file(
-            conn, source=SOURCE, path=path, file_sha256=digest, status="rejected", file_format=file_format,
-            batch_id=None, reason=reason,
-        )  # fmt: skip
-        conn.commit()
-    warehouse.quarantine(path, SOURCE, reason)
-    warehouse.record_delivery(
-        url, source=SOURCE, file_sha256=digest, path=path, outcome="rejected", reason=reason, run_id=run_id
+    problem = warehouse.Reject(
+        reason=exc.reason, line_number=exc.line, field=exc.field, record_ref=exc.record
     )
+    warehouse.reject_file(
+        url, source=SOURCE, entity="statement_lines", path=path, file_sha256=digest, file_format=file_format,
+        rejects=[problem], reason=reason, run_id=run_id,
+    )  # fmt: skip

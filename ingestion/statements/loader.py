@@ -46,35 +46,9 @@ STATEMENT_COLUMNS = (
 
 
 @dataclass
-class StatementFileResult:
-    path: Path
-    status: str  # loaded, duplicate, rejected
-    file_sha256: str
-    file_format: str | None = None
-    mapping: str | None = None
-    statements: int = 0
-    rows: int = 0
-    amount_total: Decimal | None = None
-    reason: str | None = None
-    batch_id: int | None = None
-    statements_duplicate: int = 0  # statements already loaded from another file, not loaded again
-    statements_replacing: int = 0  # corrected statements that replaced an earlier one
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": str(self.path),
-            "status": self.status,
-            "sha256": self.file_sha256,
-            "format": self.file_format,
-            "mapping": self.mapping,
-            "statements": self.statements,
-            "rows": self.rows,
-            "amount_total": self.amount_total,
-            "reason": self.reason,
-            "batch_id": self.batch_id,
-            "statements_duplicate": self.statements_duplicate,
-            "statements_replacing": self.statements_replacing,
-        }
+class StatementFileResult(warehouse.FileLoadResult):
+    mapping: str | None = None  # the layout the file was read with
+    amount_total: Decimal | None = None  # the sum of the lines loaded
 
 
 def load_files(
@@ -289,28 +263,9 @@ def _reject(
     url: str | None, path: Path, digest: str, exc: StatementFileError, run_id: str | None
 ) -> StatementFileResult:
     reason = f"{path.name}: {exc}"
-    log.error("rejected %s: %s", path, reason)
-    with warehouse.connect(url) as conn:
-        for error in exc.errors:
-            conn.execute(
-                """insert into audit.rejects (source, entity, file_name, file_sha256, line_number, field, reason)
-                   values (%s, %s, %s, %s, %s, %s, %s)""",
-                (SOURCE, ENTITY, path.name, digest, error.line, error.field, error.reason),
-            )
-        warehouse.register_file(
-            conn, source=SOURCE, path=path, file_sha256=digest, status="rejected", file_format=None,
-            batch_id=None, reason=reason[:4000],
-        )  # fmt: skip
-        conn.commit()
-    warehouse.quarantine(path, SOURCE, "\n".join([f"{path.name}: rejected, nothing loaded"] + [e.describe() for e in exc.errors]
-                                                  + ([f"... and {exc.more} more"] if exc.more else [])))  # fmt: skip
-    warehouse.record_delivery(
-        url,
-        source=SOURCE,
-        file_sha256=digest,
-        path=path,
-        outcome="rejected",
-        reason=reason[:4000],
-        run_id=run_id,
-    )
+    problems = [warehouse.Reject(reason=e.reason, line_number=e.line, field=e.field) for e in exc.errors]
+    warehouse.reject_file(
+        url, source=SOURCE, entity=ENTITY, path=path, file_sha256=digest, file_format=None, rejects=problems,
+        reason=reason, run_id=run_id,
+    )  # fmt: skip
     return StatementFileResult(path, "rejected", digest, reason=reason)
