@@ -56,7 +56,8 @@ RAW_TABLES = (
 INCREMENTAL_RELATIONS = (
     "marts.fct_ar_aging", "marts.rpt_collections_monthly_by_customer", "marts.rpt_ar_rollforward",
     "intermediate.int_invoice_movements_unioned", "intermediate.int_invoice_balances_accumulated",
-    "intermediate.int_customer_months_balanced",
+    "intermediate.int_customer_months_balanced", "intermediate.int_invoices_settled",
+    "intermediate.int_payment_balances_accumulated",
 )  # fmt: skip
 
 

@@ -55,7 +55,7 @@ balance is not lowered by cash that was bad debt (test_recovery_after_write_off_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -300,6 +300,7 @@ class Snapshot:
     aging: list[tuple[Any, ...]]
     by_customer: list[tuple[Any, ...]]
     write_offs: list[tuple[Any, ...]]
+    invoices: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _write_folder(folder: Path, extracts: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]]) -> None:
@@ -345,7 +346,14 @@ def _read_snapshot(url: str, as_of: date) -> Snapshot:
                 order by write_off_id""",
             (as_of,),
         ).fetchall()
-    return Snapshot(aging=_read_aging(url, as_of), by_customer=by_customer, write_offs=write_offs)
+        invoices = conn.execute(
+            """select invoice_id, open_amount, settled_date, paid_amount from marts.fct_invoices
+                where as_of_date = %s order by invoice_id""",
+            (as_of,),
+        ).fetchall()
+    return Snapshot(
+        aging=_read_aging(url, as_of), by_customer=by_customer, write_offs=write_offs, invoices=invoices
+    )
 
 
 def _run_scenario(url: str, root: Path) -> dict[str, Snapshot]:
@@ -427,6 +435,18 @@ def test_aging_on_second_date(snapshots: dict[str, Snapshot]) -> None:
     assert second.write_offs == WRITE_OFFS_SECOND
 
 
+def test_invoices_as_of_each_date(snapshots: dict[str, Snapshot]) -> None:
+    first = {row[0]: row[1:] for row in snapshots["first"].invoices}
+    second = {row[0]: row[1:] for row in snapshots["second"].invoices}
+    # INV-01: 1,200.00 - 500.00 (PAY-01) = 700.00 open on FIRST, paid 500.00; PAY-07's 700.00 on 04-10 settles it.
+    assert first["INV-01"] == (D("700.00"), None, D("500.00"))
+    assert second["INV-01"] == (D("0.00"), date(2026, 4, 10), D("1200.00"))
+    # INV-06 is dated 04-05: not an invoice yet on FIRST; on SECOND open 300.00, nothing paid.
+    assert "INV-06" not in first and second["INV-06"] == (D("300.00"), None, D("0.00"))
+    # INV-03 settled by PAY-02 on 03-10 on both dates.
+    assert first["INV-03"] == second["INV-03"] == (D("0.00"), date(2026, 3, 10), D("2000.00"))
+
+
 def test_recovery_after_write_off_leaves_no_credit_balance_on_second(snapshots: dict[str, Snapshot]) -> None:
     second = snapshots["second"]
     # INV-07: 3,000.00 - 1,000.00 PAY-04 - 2,000.00 WO-01 = 0.00 on 03-02; PAY-09's 400.00 on 04-28 is
@@ -445,5 +465,9 @@ def test_rebuilding_first_date_after_later_documents_gives_the_same_answer(
     assert rebuilt.aging == AGING_FIRST
     assert rebuilt.by_customer == BY_CUSTOMER_FIRST
     assert rebuilt.write_offs == WRITE_OFFS_FIRST
+    # fct_invoices is kept incrementally: going back to FIRST recomputes the invoices whose figures changed after
+    # it and drops INV-06 (dated 04-05), so it equals the first build of FIRST.
+    assert rebuilt.invoices == snapshots["first"].invoices
+    assert [row[0] for row in rebuilt.invoices] == [f"INV-{n:02d}" for n in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12)]
     # And the aging snapshot of SECOND is still there, row for row, beside the rebuilt FIRST.
     assert snapshots["second_kept"].aging == snapshots["second"].aging

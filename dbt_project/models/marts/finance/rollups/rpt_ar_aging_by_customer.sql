@@ -11,14 +11,6 @@ aging as (
     select * from {{ ref('fct_ar_aging') }}
 ),
 
-payments as (
-    select * from {{ ref('stg_erp__payments') }}
-),
-
-payment_applications as (
-    select * from {{ ref('stg_erp__payment_applications') }}
-),
-
 credit_notes as (
     select * from {{ ref('stg_erp__credit_notes') }}
 ),
@@ -43,31 +35,19 @@ open_invoices_by_bucket as (
     group by customer_id, currency_code
 ),
 
-payments_received as (
-    select * from payments
-    where payment_date <= {{ as_of_date() }}
-),
-
-applications_by_payment as (
-    select
-        payment_id,
-        sum(applied_amount) as applied_amount
-    from payment_applications
-    where applied_date <= {{ as_of_date() }}
-    group by payment_id
-),
-
--- A payment less what was applied from it by as_of_date; applications of a payment dated later are not counted.
+-- A payment less what was applied from it by as_of_date (an application dated later does not count, one dated
+-- before the payment counts from the payment date): int_payment_balances_accumulated's rows in force on the date,
+-- only those not zero (the fully applied history is not read).
 unapplied_cash as (
     select
-        payments_received.customer_id,
-        payments_received.currency_code,
-        sum(payments_received.payment_amount - coalesce(applications_by_payment.applied_amount, 0))
-            as unapplied_cash_amount
-    from payments_received
-    left join applications_by_payment
-        on payments_received.payment_id = applications_by_payment.payment_id
-    group by payments_received.customer_id, payments_received.currency_code
+        customer_id,
+        currency_code,
+        sum(unapplied_amount) as unapplied_cash_amount
+    from {{ ref('int_payment_balances_accumulated') }}
+    where balance_date <= {{ as_of_date() }}
+        and (next_balance_date is null or next_balance_date > {{ as_of_date() }})
+        and unapplied_amount <> 0
+    group by customer_id, currency_code
 ),
 
 -- Credit notes without an invoice_id: int_invoice_movements_unioned leaves them out (they move no invoice), so
