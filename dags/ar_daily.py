@@ -11,7 +11,8 @@ For the business date (the `business_date` param of a manual run, else the start
    a failed expectation is recorded in `audit.check_results` and reported, it does not fail the run.
 5. **dbt** builds staging, intermediate and marts for the date in one `dbt build` (the Cosmos watcher producer);
    each model, seed and test then has its own task that reports that node's result and can be retried alone.
-6. **summarize** writes the day's figures to the run record and the log.
+6. **record_results** keeps what the reconciliation marts say as the run's snapshot in `audit` (append-only).
+7. **summarize** writes the day's figures to the run record and the log.
 
 Every step is idempotent for its date: re-running a day leaves the warehouse as running it once.
 Runbook: docs/runbooks/ar_daily.md.
@@ -135,6 +136,12 @@ def ar_daily() -> None:
     )
     run_consumers_after_producer(dbt)
 
+    @task
+    def record_results(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        from ingestion.pipeline import record_reconciliation
+
+        return _jsonable(record_reconciliation(context["run_id"], business_date(context)))
+
     @task(outlets=[MARTS])
     def summarize(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import day_summary, finish_run
@@ -150,7 +157,7 @@ def ar_daily() -> None:
     statements = ingest_statements()
     checks = check_raw()
     started >> [erp, bank, statements]
-    [erp, bank, statements] >> checks >> dbt >> summarize()
+    [erp, bank, statements] >> checks >> dbt >> record_results() >> summarize()
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]

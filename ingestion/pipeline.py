@@ -153,6 +153,59 @@ def ingest_statements(
     ]
 
 
+RESULT_COLUMNS = (
+    "customer_id", "statement_date", "document_key", "document_ref", "document_type", "currency_code",
+    "ledger_amount", "statement_amount", "difference_amount", "status", "is_unexplained", "ledger_document_date",
+    "statement_document_date", "later_ledger_date", "statement_file_sha256", "statement_line_numbers",
+)  # fmt: skip
+
+
+def record_reconciliation(run_id: str, business_date: date, url: str | None = None) -> dict[str, Any]:
+    """Keep what the reconciliation marts say now as the run's snapshot in audit (append-only; migration 010).
+
+    Idempotent per run: when the run's latest snapshot has the same content, nothing is added and that snapshot is
+    returned; a re-run whose results changed adds a new snapshot beside the first. Returns the snapshot's id, its
+    counts and whether it was new.
+    """
+    columns = ", ".join(RESULT_COLUMNS)
+    with warehouse.connect(url) as conn:
+        conn.execute("select pg_advisory_xact_lock(hashtext('audit.reconciliation_snapshots'))")
+        digest, items, unexplained = conn.execute(
+            f"""select coalesce(md5(string_agg(r::text, '|' order by customer_id, statement_date, document_key)), ''),
+                       count(*), count(*) filter (where is_unexplained)
+                  from (select {columns} from marts.fct_statement_reconciliation) as r"""
+        ).fetchone() or ("", 0, 0)
+        latest = conn.execute(
+            """select snapshot_id, content_sha256 from audit.reconciliation_snapshots
+                where run_id = %s order by snapshot_id desc limit 1""",
+            (run_id,),
+        ).fetchone()
+        if latest is not None and latest[1] == digest:
+            return {
+                "snapshot_id": latest[0],
+                "new": False,
+                "statement_items": items,
+                "unexplained": unexplained,
+            }
+        row = conn.execute(
+            """insert into audit.reconciliation_snapshots
+                   (run_id, as_of_date, code_version, statement_item_count, statement_unexplained_count,
+                    content_sha256)
+               values (%s, %s, %s, %s, %s, %s) returning snapshot_id""",
+            (run_id, business_date, code_version(), items, unexplained, digest),
+        ).fetchone()
+        assert row is not None
+        conn.execute(
+            f"""insert into audit.statement_reconciliation_results (snapshot_id, {columns})
+                select %s, {columns} from marts.fct_statement_reconciliation""",
+            (row[0],),
+        )
+        conn.commit()
+    log.info("run %s: reconciliation snapshot %s (%d statement items, %d unexplained)", run_id, row[0], items,
+             unexplained)  # fmt: skip
+    return {"snapshot_id": row[0], "new": True, "statement_items": items, "unexplained": unexplained}
+
+
 def day_summary(business_date: date, url: str | None = None) -> dict[str, Any]:
     """What the warehouse says for the date: invoices, open AR by currency and bucket, check results.
 

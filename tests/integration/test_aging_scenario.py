@@ -468,6 +468,8 @@ def test_rebuilding_first_date_after_later_documents_gives_the_same_answer(
     # fct_invoices is kept incrementally: going back to FIRST recomputes the invoices whose figures changed after
     # it and drops INV-06 (dated 04-05), so it equals the first build of FIRST.
     assert rebuilt.invoices == snapshots["first"].invoices
-    assert [row[0] for row in rebuilt.invoices] == [f"INV-{n:02d}" for n in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12)]
+    assert [row[0] for row in rebuilt.invoices] == [
+        f"INV-{n:02d}" for n in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12)
+    ]
     # And the aging snapshot of SECOND is still there, row for row, beside the rebuilt FIRST.
     assert snapshots["second_kept"].aging == snapshots["second"].aging

@@ -79,6 +79,10 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
         runs = conn.execute(
             "select business_date::text, outcome from audit.pipeline_runs order by 1"
         ).fetchall()
+        snapshots = conn.execute(
+            """select s.as_of_date::text, s.statement_item_count from audit.reconciliation_snapshots s
+                join audit.pipeline_runs r using (run_id) order by 1"""
+        ).fetchall()
 
     # By hand. As of 2026-04-10: I1 = 1000.00 - 400.00 (P1, 03-15) - 100.00 (CN1, 04-05) = 500.00; P2 (04-20) is
     # later. Due 03-31, so 10 days past due: 1-30. I2 = 500.00 untouched; due 02-09: 19 days left in February
@@ -93,6 +97,8 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
     # fct_invoices holds the latest build (as of 2026-04-20): neither invoice is settled.
     assert invoices == [("I1", Decimal("200.00"), None), ("I2", Decimal("500.00"), None)]
     assert runs == [("2026-04-10", "success"), ("2026-04-20", "success")]
+    # Each run kept its reconciliation snapshot (no customer statements in this ledger: empty ones).
+    assert snapshots == [("2026-04-10", 0), ("2026-04-20", 0)]
 
     # Re-running a date changes nothing that the first run got right.
     run_day(date(2026, 4, 10))

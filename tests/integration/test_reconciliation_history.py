@@ -1,0 +1,83 @@
+"""The reconciliation is kept per run, append-only: what a run reported can be shown after the data changed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from ingestion import pipeline, warehouse
+from ingestion.warehouse import init_warehouse
+
+pytestmark = pytest.mark.integration
+
+ROW = (
+    "C1", date(2026, 3, 31), "INV-1", "INV-1", "invoice", "EUR", Decimal("100.00"), Decimal("90.00"),
+    Decimal("-10.00"), "AMOUNT_MISMATCH", True, date(2026, 3, 1), date(2026, 3, 1), None, "abc", "2",
+)  # fmt: skip
+
+
+def _set_mart(url: str, rows: list[tuple[object, ...]]) -> None:
+    """A stand-in for the dbt-built mart with the same columns (the DAG test covers the real build)."""
+    columns = ", ".join(pipeline.RESULT_COLUMNS)
+    with warehouse.connect(url) as conn:
+        conn.execute("drop table if exists marts.fct_statement_reconciliation")
+        conn.execute(
+            """create table marts.fct_statement_reconciliation (
+                   customer_id text, statement_date date, document_key text, document_ref text, document_type text,
+                   currency_code text, ledger_amount numeric(18,2), statement_amount numeric(18,2),
+                   difference_amount numeric(18,2), status text, is_unexplained boolean, ledger_document_date date,
+                   statement_document_date date, later_ledger_date date, statement_file_sha256 text,
+                   statement_line_numbers text)"""
+        )
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"insert into marts.fct_statement_reconciliation ({columns}) values ({', '.join(['%s'] * 16)})",
+                rows,
+            )
+        conn.commit()
+
+
+def test_each_run_keeps_what_it_reported(clean_warehouse: str) -> None:
+    url = clean_warehouse
+    _set_mart(url, [ROW])
+    first = pipeline.record_reconciliation("run-1", date(2026, 3, 31), url=url)
+    # The same run again with the same results adds nothing.
+    again = pipeline.record_reconciliation("run-1", date(2026, 3, 31), url=url)
+    assert (first["new"], again["new"], again["snapshot_id"]) == (True, False, first["snapshot_id"])
+    # The data is corrected (the customer's 90.00 was a typo for 100.00): a new run reports it matched, and the
+    # first run's mismatch is still there to show.
+    _set_mart(url, [ROW[:7] + (Decimal("100.00"), Decimal("0.00"), "MATCHED", False) + ROW[11:]])
+    second = pipeline.record_reconciliation("run-2", date(2026, 3, 31), url=url)
+    with warehouse.connect(url) as conn:
+        kept = conn.execute(
+            """select s.run_id, r.status, r.difference_amount, s.statement_unexplained_count
+                 from audit.statement_reconciliation_results r join audit.reconciliation_snapshots s using (snapshot_id)
+                order by s.snapshot_id"""
+        ).fetchall()
+    assert second["new"] and kept == [
+        ("run-1", "AMOUNT_MISMATCH", Decimal("-10.00"), 1),
+        ("run-2", "MATCHED", Decimal("0.00"), 0),
+    ]
+
+
+@pytest.mark.parametrize("statement", ["update {table} set status = 'MATCHED'", "delete from {table}"])
+def test_results_cannot_be_changed_by_the_loader_or_the_owner(clean_warehouse: str, statement: str) -> None:
+    url = clean_warehouse
+    init_warehouse(url)
+    _set_mart(url, [ROW])
+    pipeline.record_reconciliation("run-1", date(2026, 3, 31), url=url)
+    sql = statement.format(table="audit.statement_reconciliation_results")
+    with warehouse.connect(url) as conn:
+        # The loader role writes the results and may not change them (privileges).
+        conn.execute("set role ar_loader")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+            conn.execute(sql)
+        conn.rollback()
+        # Not even the owner (the trigger).
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute(sql)
+        conn.rollback()
+        assert conn.execute("select count(*) from audit.statement_reconciliation_results").fetchone() == (1,)
