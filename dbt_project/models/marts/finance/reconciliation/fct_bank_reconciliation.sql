@@ -1,0 +1,300 @@
+-- Bank receipts against ERP payments, as of as_of_date: one row per bank credit and per ERP payment, a matched pair
+-- on one row (doc block bank_reconciliation_status).
+--
+-- Bank side: the credits of the statements in force (a corrected statement replaced the earlier one), booked on or
+-- before as_of_date, less those the seed bank_credit_exclusions says are not customers paying (card settlements,
+-- interest, cash pool). A credit equal to an earlier one (same account, booking date, amount and end-to-end id)
+-- delivered in another statement is a DUPLICATE and is not matched.
+-- ERP side: the payments dated on or before as_of_date and no earlier than the bank history allows: the first
+-- statement date of the payment's currency less bank_match_window_days (a payment from before the bank history
+-- cannot be looked for in it). One dated before the first statement may have been booked before it too: it is
+-- paired when the bank shows it, and not followed up when it does not (is_before_bank_history).
+--
+-- Rules, in order; each pairs only what the earlier ones left, and only one-to-one (a candidate that could pair
+-- with two is left for a later rule, or unmatched):
+--   1. reference (confidence 1.00): the bank's end-to-end id or structured creditor reference is the payment's
+--      reference;
+--   2. invoice_in_remittance (0.90): the remittance text names an invoice the payment was applied to;
+--   3. amount_and_counterparty (0.80): same amount and currency, the counterparty is the paying customer (name),
+--      booked within bank_match_window_days of the payment date;
+--   4. amount_only (0.60): same amount and currency within the window, the only candidate on both sides.
+-- A bank line that pays several invoices is one payment applied to several invoices in the ERP; several bank
+-- lines paying one invoice are several payments: both pair one line with one payment.
+{%- set window_days = var('bank_match_window_days', 5) | string | trim -%}
+{%- if not modules.re.match('^[0-9]+$', window_days) -%}
+    {{ exceptions.raise_compiler_error(
+        "The var 'bank_match_window_days' must be a whole number of days, got '" ~ window_days ~ "'."
+    ) }}
+{%- endif %}
+
+with
+
+statements as (
+    select * from {{ ref('stg_bank__statements') }}
+    where is_current
+),
+
+exclusions as (
+    select * from {{ ref('bank_credit_exclusions') }}
+),
+
+credits_booked as (
+    select
+        lines.file_sha256 || ':' || lines.statement_index || ':' || lines.line_index as bank_line_key,
+        lines.file_sha256,
+        lines.statement_index,
+        lines.line_index,
+        lines.account_id,
+        lines.currency_code,
+        lines.booking_date,
+        lines.amount,
+        lines.end_to_end_id,
+        lines.creditor_reference,
+        lines.counterparty_name,
+        lines.remittance_text,
+        lines.bank_reference
+    from {{ ref('stg_bank__statement_lines') }} as lines
+    inner join statements
+        on lines.file_sha256 = statements.file_sha256
+        and lines.statement_index = statements.statement_index
+    where lines.amount > 0
+        and lines.booking_date <= {{ as_of_date() }}
+        and not exists (
+            select 1 from exclusions
+            where (exclusions.match_field = 'bank_transaction_code'
+                    and lines.bank_transaction_code ilike exclusions.pattern)
+                or (exclusions.match_field = 'counterparty_name' and lines.counterparty_name ilike exclusions.pattern)
+                or (exclusions.match_field = 'remittance_text' and lines.remittance_text ilike exclusions.pattern)
+        )
+),
+
+credits_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by account_id, booking_date, amount, coalesce(end_to_end_id, bank_line_key)
+            order by file_sha256, statement_index, line_index
+        ) as occurrence
+    from credits_booked
+),
+
+credits as (
+    select * from credits_ranked where occurrence = 1
+),
+
+-- Where the bank history starts, per currency: the first booking of a statement in force (CSV exports carry no
+-- statement date).
+bank_history as (
+    select lines.currency_code, min(lines.booking_date) as first_statement_date
+    from {{ ref('stg_bank__statement_lines') }} as lines
+    inner join statements
+        on lines.file_sha256 = statements.file_sha256
+        and lines.statement_index = statements.statement_index
+    group by lines.currency_code
+),
+
+payments as (
+    select
+        payments.*,
+        upper(trim(payments.payment_reference)) as reference_key,
+        payments.payment_date < bank_history.first_statement_date as is_before_bank_history
+    from {{ ref('stg_erp__payments') }} as payments
+    inner join bank_history
+        on payments.currency_code = bank_history.currency_code
+    where payments.payment_date <= {{ as_of_date() }}
+        and payments.payment_date
+            >= {{ dbt.dateadd('day', -1 * (window_days | int), 'bank_history.first_statement_date') }}
+),
+
+customers as (
+    select * from {{ ref('stg_erp__customers') }}
+),
+
+-- Rule 1: reference ---------------------------------------------------------------------------------------------
+rule_1_candidates as (
+    select credits.bank_line_key, payments.payment_id
+    from credits
+    inner join payments
+        on payments.reference_key in (upper(trim(credits.end_to_end_id)), upper(trim(credits.creditor_reference)))
+        and payments.currency_code = credits.currency_code
+),
+
+rule_1 as (
+    select bank_line_key, payment_id, 'reference' as match_rule, 1.00 as confidence
+    from (
+        select
+            *,
+            count(*) over (partition by bank_line_key) as line_candidates,
+            count(*) over (partition by payment_id) as payment_candidates
+        from rule_1_candidates
+    ) as counted
+    where line_candidates = 1 and payment_candidates = 1
+),
+
+-- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
+rule_2_candidates as (
+    select distinct credits.bank_line_key, payments.payment_id
+    from credits
+    inner join {{ ref('stg_erp__payment_applications') }} as applications
+        on credits.remittance_text is not null
+        and position(upper(applications.invoice_id) in upper(credits.remittance_text)) > 0
+    inner join payments
+        on applications.payment_id = payments.payment_id
+        and payments.currency_code = credits.currency_code
+    where credits.bank_line_key not in (select bank_line_key from rule_1)
+        and payments.payment_id not in (select payment_id from rule_1)
+),
+
+rule_2 as (
+    select bank_line_key, payment_id, 'invoice_in_remittance' as match_rule, 0.90 as confidence
+    from (
+        select
+            *,
+            count(*) over (partition by bank_line_key) as line_candidates,
+            count(*) over (partition by payment_id) as payment_candidates
+        from rule_2_candidates
+    ) as counted
+    where line_candidates = 1 and payment_candidates = 1
+),
+
+matched_1_2 as (
+    select * from rule_1
+    union all
+    select * from rule_2
+),
+
+-- Rules 3 and 4: amounts within the window ---------------------------------------------------------------------
+amount_candidates as (
+    select
+        credits.bank_line_key,
+        payments.payment_id,
+        upper(trim(credits.counterparty_name)) = upper(trim(customers.customer_name)) as is_same_counterparty
+    from credits
+    inner join payments
+        on credits.amount = payments.payment_amount
+        and credits.currency_code = payments.currency_code
+        and credits.booking_date
+            between {{ dbt.dateadd('day', -1 * (window_days | int), 'payments.payment_date') }}
+            and {{ dbt.dateadd('day', window_days | int, 'payments.payment_date') }}
+    left join customers
+        on payments.customer_id = customers.customer_id
+    where credits.bank_line_key not in (select bank_line_key from matched_1_2)
+        and payments.payment_id not in (select payment_id from matched_1_2)
+),
+
+rule_3 as (
+    select bank_line_key, payment_id, 'amount_and_counterparty' as match_rule, 0.80 as confidence
+    from (
+        select
+            *,
+            count(*) over (partition by bank_line_key) as line_candidates,
+            count(*) over (partition by payment_id) as payment_candidates
+        from amount_candidates
+        where is_same_counterparty
+    ) as counted
+    where line_candidates = 1 and payment_candidates = 1
+),
+
+rule_4 as (
+    select bank_line_key, payment_id, 'amount_only' as match_rule, 0.60 as confidence
+    from (
+        select
+            *,
+            count(*) over (partition by bank_line_key) as line_candidates,
+            count(*) over (partition by payment_id) as payment_candidates
+        from amount_candidates
+        where bank_line_key not in (select bank_line_key from rule_3)
+            and payment_id not in (select payment_id from rule_3)
+    ) as counted
+    where line_candidates = 1 and payment_candidates = 1
+),
+
+matched as (
+    select * from matched_1_2
+    union all
+    select * from rule_3
+    union all
+    select * from rule_4
+),
+
+-- Every bank credit and every payment, paired where a rule paired them -----------------------------------------
+rows_paired as (
+    select
+        credits.bank_line_key,
+        matched.payment_id,
+        matched.match_rule,
+        matched.confidence
+    from credits
+    left join matched
+        on credits.bank_line_key = matched.bank_line_key
+
+    union all
+
+    select
+        credits_ranked.bank_line_key,
+        null,
+        null,
+        null
+    from credits_ranked
+    where credits_ranked.occurrence > 1
+
+    union all
+
+    select
+        null,
+        payments.payment_id,
+        null,
+        null
+    from payments
+    where payments.payment_id not in (select payment_id from matched)
+),
+
+final as (
+    select
+        coalesce(rows_paired.bank_line_key, 'erp:' || rows_paired.payment_id) as reconciliation_key,
+        rows_paired.bank_line_key,
+        credits_ranked.file_sha256 as bank_file_sha256,
+        credits_ranked.account_id as bank_account_id,
+        credits_ranked.booking_date as bank_booking_date,
+        cast(credits_ranked.amount as numeric(18, 2)) as bank_amount,
+        credits_ranked.end_to_end_id as bank_end_to_end_id,
+        credits_ranked.counterparty_name as bank_counterparty_name,
+        credits_ranked.remittance_text as bank_remittance_text,
+        rows_paired.payment_id,
+        payments.customer_id,
+        payments.payment_date,
+        payments.payment_amount,
+        payments.payment_reference,
+        coalesce(credits_ranked.currency_code, payments.currency_code) as currency_code,
+        rows_paired.match_rule,
+        cast(rows_paired.confidence as numeric(3, 2)) as match_confidence,
+        cast(coalesce(credits_ranked.amount, 0) - coalesce(payments.payment_amount, 0) as numeric(18, 2))
+            as difference_amount,
+        case
+            when credits_ranked.occurrence > 1 then 'DUPLICATE'
+            when rows_paired.bank_line_key is not null and rows_paired.payment_id is not null then
+                case when credits_ranked.amount = payments.payment_amount then 'MATCHED' else 'AMOUNT_DIFFERENCE' end
+            when rows_paired.bank_line_key is not null then 'UNAPPLIED_CASH'
+            else 'NOT_BANKED'
+        end as status,
+        case
+            when rows_paired.bank_line_key is null
+                then {{ dbt.datediff('payments.payment_date', as_of_date(), 'day') }}
+        end as days_not_banked,
+        coalesce(payments.is_before_bank_history, false) as is_before_bank_history
+    from rows_paired
+    left join credits_ranked
+        on rows_paired.bank_line_key = credits_ranked.bank_line_key
+    left join payments
+        on rows_paired.payment_id = payments.payment_id
+)
+
+select
+    *,
+    -- What an auditor follows up: unapplied cash, duplicates, amount differences, and payments the bank has not
+    -- shown within the window (a payment of the last few days may still be on its way).
+    (
+        status in ('UNAPPLIED_CASH', 'DUPLICATE', 'AMOUNT_DIFFERENCE')
+        or (status = 'NOT_BANKED' and days_not_banked > {{ window_days }} and not is_before_bank_history)
+    ) as is_unexplained
+from final
