@@ -11,8 +11,11 @@ For the business date (the `business_date` param of a manual run, else the start
    a failed expectation is recorded in `audit.check_results` and reported, it does not fail the run.
 5. **dbt** builds staging, intermediate and marts for the date in one `dbt build` (the Cosmos watcher producer);
    each model, seed and test then has its own task that reports that node's result and can be retried alone.
-6. **record_results** keeps what the reconciliation marts say as the run's snapshot in `audit` (append-only).
-7. **summarize** writes the day's figures to the run record and the log.
+6. **check_marts** runs the Great Expectations checks of the reconciliation marts (unexplained statement
+   differences, unapplied cash, payments not banked, bank differences and duplicates, the roll-forward tie); a
+   mismatch is recorded in `audit.check_results` with every offending row and reported, it does not fail the run.
+7. **record_results** keeps what the reconciliation marts say as the run's snapshot in `audit` (append-only).
+8. **summarize** writes the day's figures to the run record and the log.
 
 Every step is idempotent for its date: re-running a day leaves the warehouse as running it once.
 Runbook: docs/runbooks/ar_daily.md.
@@ -137,6 +140,13 @@ def ar_daily() -> None:
     run_consumers_after_producer(dbt)
 
     @task
+    def check_marts(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        from expectations import run_mart_checks
+
+        summary = run_mart_checks(business_date(context), run_id=context["run_id"])
+        return _jsonable(summary.as_dict())
+
+    @task
     def record_results(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import record_reconciliation
 
@@ -157,7 +167,7 @@ def ar_daily() -> None:
     statements = ingest_statements()
     checks = check_raw()
     started >> [erp, bank, statements]
-    [erp, bank, statements] >> checks >> dbt >> record_results() >> summarize()
+    [erp, bank, statements] >> checks >> dbt >> check_marts() >> record_results() >> summarize()
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]

@@ -69,15 +69,15 @@ def checkpoint_result_format(table: RawTable) -> dict[str, Any]:
     return {"result_format": "COMPLETE", "unexpected_index_column_names": list(table.key)}
 
 
-def register(context: FileDataContext) -> list[gx.Checkpoint]:
-    """Create or update the data source, assets, suites, validation definitions and checkpoints.
+def register(context: FileDataContext, tables: tuple[RawTable, ...] = RAW_TABLES) -> list[gx.Checkpoint]:
+    """Create or update the data source, assets, suites, validation definitions and checkpoints of `tables`.
 
     Needs the warehouse only when an asset is added (GX tests the table then); run it inside
-    `warehouse_connection`. Returns the checkpoints, one per raw table, in `RAW_TABLES` order.
+    `warehouse_connection`. Returns the checkpoints, one per table, in the order given.
     """
     _quiet_project_settings(context)
     datasource = _datasource(context)
-    return [_register_table(context, datasource, table) for table in RAW_TABLES]
+    return [_register_table(context, datasource, table) for table in tables]
 
 
 def _quiet_project_settings(context: FileDataContext) -> None:

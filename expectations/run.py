@@ -25,7 +25,7 @@ from psycopg.types.json import Jsonb
 
 from expectations.results import CheckResult
 from expectations.retention import prune_validation_history
-from expectations.tables import RAW_TABLES
+from expectations.tables import MART_TABLES, RAW_TABLES, RawTable
 from ingestion import config
 
 if TYPE_CHECKING:
@@ -123,6 +123,32 @@ def run_raw_checks(
     raw table, rebuilds the Data Docs, writes one audit.check_results row per expectation and returns the summary.
     Raises CheckExecutionError when GX could not evaluate an expectation, and lets GX and database errors through.
     """
+    return _run_checks(RAW_TABLES, as_of_date, run_id, warehouse_url, project_root_dir)
+
+
+def run_mart_checks(
+    as_of_date: date,
+    run_id: str | None = None,
+    warehouse_url: str | None = None,
+    *,
+    project_root_dir: Path | None = None,
+) -> CheckRunSummary:
+    """Validate the reconciliation marts dbt built for `as_of_date` and record the results, as run_raw_checks.
+
+    Each check lists the mismatches an auditor follows up (COMPLETE results: every offending row with its keys and
+    evidence, in audit.check_results.offending_keys and on the Data Docs page). A failed check is data, returned in
+    the summary; an error evaluating one raises.
+    """
+    return _run_checks(MART_TABLES, as_of_date, run_id, warehouse_url, project_root_dir)
+
+
+def _run_checks(
+    tables: tuple[RawTable, ...],
+    as_of_date: date,
+    run_id: str | None,
+    warehouse_url: str | None,
+    project_root_dir: Path | None,
+) -> CheckRunSummary:
     url = warehouse_url or config.warehouse_url()
     run_id = run_id or new_run_id(as_of_date)
     # Fail fast on an unreachable warehouse: GX would log a traceback for every expectation before giving up.
@@ -132,7 +158,7 @@ def run_raw_checks(
 
         with warehouse_connection(url):
             context = get_context(project_root_dir)
-            checkpoints = register(context)
+            checkpoints = register(context, tables)
             # Before the run, so that the index this run's Data Docs builds write lists only what is kept.
             prune_validation_history(Path(context.root_directory))
             results = [
@@ -145,7 +171,7 @@ def run_raw_checks(
     errors = [r for r in results if r.error is not None]
     if errors:
         raise CheckExecutionError(errors)
-    write_check_results(url, run_id, as_of_date, results)
+    write_check_results(url, run_id, as_of_date, results, tables)
     passed = sum(1 for r in results if r.success)
     return CheckRunSummary(
         run_id=run_id,
@@ -202,11 +228,17 @@ values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 
 
-def write_check_results(url: str, run_id: str, as_of_date: date, results: list[CheckResult]) -> None:
-    """Replace this run's raw-check rows in audit.check_results with `results`, in one transaction."""
-    suite_names = [table.suite_name for table in RAW_TABLES]
+def write_check_results(
+    url: str,
+    run_id: str,
+    as_of_date: date,
+    results: list[CheckResult],
+    tables: tuple[RawTable, ...] = RAW_TABLES,
+) -> None:
+    """Replace this run's rows of `tables`' suites in audit.check_results with `results`, in one transaction."""
+    suite_names = [table.suite_name for table in tables]
     with psycopg.connect(config.libpq_url(url)) as connection, connection.cursor() as cursor:
-        # Other checks (dbt's, say) may record under the same run id; only the raw-check suites are replaced.
+        # Other checks (dbt's, the other suites) may record under the same run id; only these suites are replaced.
         cursor.execute(
             "delete from audit.check_results where run_id = %s and suite_name = any(%s)",
             (run_id, suite_names),

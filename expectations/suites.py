@@ -19,6 +19,8 @@ import great_expectations.expectations as gxe
 
 from expectations.listed_rows import ListedUnexpectedRowsExpectation
 from expectations.tables import (
+    AR_ROLLFORWARD,
+    BANK_RECONCILIATION,
     BANK_STATEMENT_LINES,
     BANK_STATEMENTS,
     CREDIT_NOTES,
@@ -26,6 +28,7 @@ from expectations.tables import (
     PAYMENT_APPLICATIONS,
     PAYMENTS,
     RULE_META_KEY,
+    STATEMENT_RECONCILIATION,
     WRITE_OFFS,
     RawTable,
 )
@@ -116,6 +119,131 @@ where statements.file_sha256 is null
 order by statement_lines.file_sha256, statement_lines.statement_index, statement_lines.line_index"""
 
 
+# The reconciliation marts: each rule lists the rows an auditor follows up, with the evidence beside them. The
+# marts are built for the run's date (dbt var as_of_date), so the rules need no date of their own.
+UNAPPLIED_CASH_MAX_DAYS = 5  # cash in the bank this long without an ERP payment is flagged
+
+STATEMENT_UNEXPLAINED_SQL = """\
+select
+    customer_id,
+    statement_date,
+    document_key,
+    document_ref,
+    status,
+    ledger_amount,
+    statement_amount,
+    difference_amount,
+    statement_file_sha256,
+    statement_line_numbers,
+    sum(abs(difference_amount)) over () as total_abs_difference
+from {batch}
+where is_unexplained
+order by customer_id, statement_date, document_key"""
+
+UNAPPLIED_CASH_SQL = f"""\
+select
+    reconciliation_key,
+    bank_account_id,
+    bank_booking_date,
+    bank_amount,
+    bank_end_to_end_id,
+    bank_counterparty_name,
+    bank_remittance_text,
+    days_unapplied,
+    difference_amount,
+    sum(abs(difference_amount)) over () as total_abs_difference
+from {{batch}}
+where status = 'UNAPPLIED_CASH' and days_unapplied > {UNAPPLIED_CASH_MAX_DAYS}
+order by reconciliation_key"""
+
+NOT_BANKED_SQL = """\
+select
+    reconciliation_key,
+    payment_id,
+    customer_id,
+    payment_date,
+    payment_amount,
+    payment_reference,
+    days_not_banked,
+    difference_amount,
+    sum(abs(difference_amount)) over () as total_abs_difference
+from {batch}
+where status = 'NOT_BANKED' and is_unexplained
+order by reconciliation_key"""
+
+BANK_DIFFERENCES_SQL = """\
+select
+    reconciliation_key,
+    status,
+    payment_id,
+    bank_booking_date,
+    bank_amount,
+    payment_amount,
+    match_rule,
+    difference_amount,
+    sum(abs(difference_amount)) over () as total_abs_difference
+from {batch}
+where status in ('AMOUNT_DIFFERENCE', 'DUPLICATE')
+order by reconciliation_key"""
+
+ROLLFORWARD_TIES_SQL = """\
+select
+    customer_id,
+    currency_code,
+    month_start_date,
+    closing_balance_amount,
+    next_opening_difference_amount,
+    aging_difference_amount,
+    sum(abs(coalesce(next_opening_difference_amount, 0)) + abs(coalesce(aging_difference_amount, 0))) over ()
+        as total_abs_difference
+from {batch}
+where has_difference
+order by customer_id, currency_code, month_start_date"""
+
+
+def _mart_expectations(table: RawTable) -> list[gxe.Expectation]:
+    if table is STATEMENT_RECONCILIATION:
+        return [
+            _rule(
+                "statement_differences_unexplained",
+                "Every document on a customer statement agrees with the ledger on the statement date, or the "
+                "difference is explained (timing, dispute); lists the AMOUNT_MISMATCH, MISSING_IN_LEDGER and "
+                "MISSING_IN_STATEMENT items with both sides' amounts and the statement file and lines.",
+                STATEMENT_UNEXPLAINED_SQL,
+            )
+        ]
+    if table is BANK_RECONCILIATION:
+        return [
+            _rule(
+                "unapplied_cash_older_than_days",
+                f"No cash sits in the bank more than {UNAPPLIED_CASH_MAX_DAYS} days without an ERP payment; "
+                "lists the credits that do, with the bank's evidence.",
+                UNAPPLIED_CASH_SQL,
+            ),
+            _rule(
+                "payments_not_banked_after_window",
+                "Every ERP payment reaches the bank within bank_match_window_days; lists those that did not.",
+                NOT_BANKED_SQL,
+            ),
+            _rule(
+                "bank_amount_differences_and_duplicates",
+                "Paired bank credits and ERP payments agree to the cent and no credit is reported twice; lists "
+                "the differences (fees, FX) and the duplicates.",
+                BANK_DIFFERENCES_SQL,
+            ),
+        ]
+    if table is AR_ROLLFORWARD:
+        return [
+            _rule(
+                "rollforward_ties",
+                "Every customer-month's closing balance equals the next opening and the aging on that date; "
+                "lists the months that do not, with both differences.",
+                ROLLFORWARD_TIES_SQL,
+            )
+        ]
+    raise KeyError(f"no mart checks for {table.qualified_name}")
+
+
 def _schema_and_key(table: RawTable) -> list[gxe.Expectation]:
     # exact_match=False: a later migration may add a column without breaking anything downstream, while a
     # missing one breaks the staging models, so only missing columns fail.
@@ -194,9 +322,9 @@ def _expectations(table: RawTable) -> list[gxe.Expectation]:
 
 
 def build_suite(table: RawTable) -> gx.ExpectationSuite:
-    """The expectation suite for one raw table (not yet saved to a context), named `table.suite_name`."""
+    """The expectation suite for one raw or mart table (not yet saved to a context), named `table.suite_name`."""
     return gx.ExpectationSuite(
         name=table.suite_name,
-        expectations=_expectations(table),
+        expectations=_mart_expectations(table) if table.schema == "marts" else _expectations(table),
         meta={"table": table.qualified_name, "key": list(table.key)},
     )

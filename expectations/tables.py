@@ -122,9 +122,50 @@ RAW_TABLES: tuple[RawTable, ...] = (
 )
 
 
+# The reconciliation marts, checked after dbt builds them for the run's date: a mismatch they list is data (the
+# check fails, the run goes on and reports it), an error evaluating the check fails the task.
+STATEMENT_RECONCILIATION = RawTable(
+    "marts",
+    "fct_statement_reconciliation",
+    key=("customer_id", "statement_date", "document_key"),
+    columns=(
+        "customer_id",
+        "statement_date",
+        "document_key",
+        "status",
+        "difference_amount",
+        "is_unexplained",
+    ),
+    money_columns=frozenset({"difference_amount"}),
+)
+BANK_RECONCILIATION = RawTable(
+    "marts",
+    "fct_bank_reconciliation",
+    key=("reconciliation_key",),
+    columns=("reconciliation_key", "status", "difference_amount", "days_not_banked", "days_unapplied"),
+    money_columns=frozenset({"difference_amount"}),
+)
+AR_ROLLFORWARD = RawTable(
+    "marts",
+    "rpt_ar_rollforward",
+    key=("customer_id", "currency_code", "month_start_date"),
+    columns=(
+        "customer_id",
+        "currency_code",
+        "month_start_date",
+        "next_opening_difference_amount",
+        "aging_difference_amount",
+        "has_difference",
+    ),  # fmt: skip
+    money_columns=frozenset({"next_opening_difference_amount", "aging_difference_amount"}),
+)
+
+MART_TABLES: tuple[RawTable, ...] = (STATEMENT_RECONCILIATION, BANK_RECONCILIATION, AR_ROLLFORWARD)
+
+
 def table_for_suite(suite_name: str) -> RawTable:
-    """The raw table a suite validates. Raises KeyError for a suite that is not one of these."""
-    for table in RAW_TABLES:
+    """The raw or mart table a suite validates. Raises KeyError for a suite that is not one of these."""
+    for table in (*RAW_TABLES, *MART_TABLES):
         if table.suite_name == suite_name:
             return table
-    raise KeyError(f"no raw table has the suite {suite_name!r}")
+    raise KeyError(f"no checked table has the suite {suite_name!r}")

@@ -244,12 +244,17 @@ def transform(as_of: date) -> None:
 @main.command()
 @click.option("--as-of", "as_of", callback=_date, required=True)
 @click.option("--run-id", default=None)
+@click.option(
+    "--marts",
+    is_flag=True,
+    help="Check the reconciliation marts (after `arwh transform`), not the raw loads.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def check(as_of: date, run_id: str | None, as_json: bool) -> None:
+def check(as_of: date, run_id: str | None, marts: bool, as_json: bool) -> None:
     """Run the Great Expectations checkpoints; results go to audit.check_results and Data Docs."""
-    from expectations import run_raw_checks
+    from expectations import run_mart_checks, run_raw_checks
 
-    summary = run_raw_checks(as_of, run_id=run_id)
+    summary = (run_mart_checks if marts else run_raw_checks)(as_of, run_id=run_id)
     payload = summary.as_dict() if hasattr(summary, "as_dict") else summary.__dict__
     if as_json:
         _echo_json(payload)

@@ -53,6 +53,7 @@ def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-
         "ingest_bank",
         "ingest_statements",
         "check_raw",
+        "check_marts",
         "record_results",
         "summarize",
         "dbt.dbt_producer_watcher",

@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from expectations import CheckRunSummary, run_mart_checks
 from ingestion import transform, warehouse
 from ingestion.erp.files import load_extract_dir
 from ingestion.statements.loader import load_files
@@ -212,11 +213,22 @@ def built(
     loaded = load_files(url, [statements])
     _built["load"] = [(r.path.name, r.status, r.file_format, r.mapping, r.statements, r.rows) for r in loaded]
     transform.run_dbt(
-        ["build", "--select", "+rpt_statement_balance_reconciliation", "--indirect-selection", "cautious"],
+        [
+            "build",
+            "--select",
+            "+rpt_statement_balance_reconciliation",
+            "+fct_bank_reconciliation",
+            "+rpt_ar_rollforward",
+            "--indirect-selection",
+            "cautious",
+        ],  # fmt: skip
         as_of=AS_OF,
         url=url,
     )
     _built["items"] = _items(url)
+    _built["checks"] = run_mart_checks(
+        AS_OF, run_id="scenario", warehouse_url=url, project_root_dir=root / "gx"
+    )
     with warehouse.connect(url) as conn:
         _built["balances"] = conn.execute(
             """select customer_id, ledger_balance_amount, statement_balance_amount, difference_amount,
@@ -256,3 +268,19 @@ def test_statement_balances_split_into_timing_disputes_and_unexplained(built: di
 def test_a_mismatch_points_at_its_statement_line_and_file(built: dict[str, Any]) -> None:
     # I-106 is the 8th data line of the CSV; the header is line 1, so it is line 9.
     assert built["evidence"] == ("9", True)
+
+
+def test_the_mart_checks_list_the_unexplained_items(built: dict[str, Any]) -> None:
+    summary: CheckRunSummary = built["checks"]
+    (statement_check,) = [r for r in summary.results if "statement_differences_unexplained" in r.check_name]
+    # The three unexplained items of C-ONE: 250.00 (I-104) + 120.00 (I-105) + 20.00 (I-106) = 390.00 at stake.
+    assert not statement_check.success and statement_check.unexpected_count == 3
+    assert statement_check.unexpected_amount == D("390.00")
+    assert [(k["document_key"], k["status"]) for k in statement_check.offending_keys] == [
+        ("I-104", "MISSING_IN_STATEMENT"),
+        ("I-105", "MISSING_IN_LEDGER"),
+        ("I-106", "AMOUNT_MISMATCH"),
+    ]
+    # No bank statements in this scenario, and the roll-forward ties: every other check passes.
+    assert all(r.success for r in summary.results if r is not statement_check)
+    assert summary.checks_run == 5

@@ -281,6 +281,10 @@ final as (
             when rows_paired.bank_line_key is null
                 then {{ dbt.datediff('payments.payment_date', as_of_date(), 'day') }}
         end as days_not_banked,
+        case
+            when rows_paired.payment_id is null
+                then {{ dbt.datediff('credits_ranked.booking_date', as_of_date(), 'day') }}
+        end as days_unapplied,
         coalesce(payments.is_before_bank_history, false) as is_before_bank_history
     from rows_paired
     left join credits_ranked
