@@ -140,8 +140,17 @@ def test_generated_company_loads_completely_and_ties_to_its_manifest(
             "select file_path, outcome from audit.file_deliveries where outcome = 'duplicate'"
         ).fetchall()
         failed_checks = conn.execute(
-            "select check_name from audit.check_results where not success and as_of_date = %s", (last_day,)
+            """select check_name from audit.check_results
+                where not success and as_of_date = %s and suite_name like 'raw%%'""",
+            (last_day,),
         ).fetchall()
+        mart_checks = dict(
+            conn.execute(
+                """select check_name, unexpected_count from audit.check_results
+                    where as_of_date = %s and suite_name like 'marts%%'""",
+                (last_day,),
+            ).fetchall()
+        )
         first_day_rows = conn.execute(
             "select count(*) from marts.fct_ar_aging where as_of_date = %s", (start,)
         ).fetchone()
@@ -157,4 +166,31 @@ def test_generated_company_loads_completely_and_ties_to_its_manifest(
         (Path(duplicate["duplicate_path"]).name, "duplicate")
     ]
     assert failed_checks == []
+
+    # The mart checks flag what the generator planted, no more: two statement anomalies per statement date (the
+    # last day is the only one), unapplied cash and unbanked payments once older than the 5-day window.
+    def planted(kind: str, day_key: str, older_than: int | None = None) -> int:
+        return sum(
+            1
+            for a in manifest["anomalies"]
+            if a["type"] == kind
+            and date.fromisoformat(a[day_key]) <= last_day
+            and (older_than is None or (last_day - date.fromisoformat(a[day_key])).days > older_than)
+        )
+
+    assert mart_checks == {
+        "listed_unexpected_rows_expectation(statement_differences_unexplained)": planted(
+            "statement_amount_mismatch", "statement_date"
+        )
+        + planted("invoice_unknown_to_customer", "statement_date"),
+        "listed_unexpected_rows_expectation(unapplied_cash_older_than_days)": planted(
+            "payment_not_in_erp", "booking_date", older_than=5
+        ),
+        "listed_unexpected_rows_expectation(payments_not_banked_after_window)": planted(
+            "payment_not_banked", "date", older_than=5
+        ),
+        "listed_unexpected_rows_expectation(bank_amount_differences_and_duplicates)": 0,
+        "listed_unexpected_rows_expectation(rollforward_ties)": 0,
+    }
+    assert mart_checks["listed_unexpected_rows_expectation(statement_differences_unexplained)"] == 2
     assert first_day_rows is not None and first_day_rows[0] > 0
