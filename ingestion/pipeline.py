@@ -160,39 +160,58 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 
 
+BANK_RESULT_COLUMNS = (
+    "reconciliation_key", "bank_line_key", "bank_file_sha256", "bank_account_id", "bank_booking_date", "bank_amount",
+    "bank_end_to_end_id", "payment_id", "customer_id", "payment_date", "payment_amount", "currency_code",
+    "match_rule", "match_confidence", "difference_amount", "status", "is_unexplained",
+)  # fmt: skip
+
+
 def record_reconciliation(run_id: str, business_date: date, url: str | None = None) -> dict[str, Any]:
-    """Keep what the reconciliation marts say now as the run's snapshot in audit (append-only; migration 010).
+    """Keep what the reconciliation marts say now as the run's snapshot in audit (append-only; migrations 010, 011):
+    the statement reconciliation and the bank reconciliation, row for row.
 
     Idempotent per run: when the run's latest snapshot has the same content, nothing is added and that snapshot is
     returned; a re-run whose results changed adds a new snapshot beside the first. Returns the snapshot's id, its
     counts and whether it was new.
     """
     columns = ", ".join(RESULT_COLUMNS)
+    bank_columns = ", ".join(BANK_RESULT_COLUMNS)
     with warehouse.connect(url) as conn:
         conn.execute("select pg_advisory_xact_lock(hashtext('audit.reconciliation_snapshots'))")
-        digest, items, unexplained = conn.execute(
-            f"""select coalesce(md5(string_agg(r::text, '|' order by customer_id, statement_date, document_key)), ''),
-                       count(*), count(*) filter (where is_unexplained)
-                  from (select {columns} from marts.fct_statement_reconciliation) as r"""
-        ).fetchone() or ("", 0, 0)
+        digest, items, unexplained, bank_items, bank_unexplained = conn.execute(
+            f"""with statement_rows as (select {columns} from marts.fct_statement_reconciliation),
+                     bank_rows as (select {bank_columns} from marts.fct_bank_reconciliation)
+                select md5(
+                           coalesce((select string_agg(r::text, '|' order by customer_id, statement_date, document_key)
+                                       from statement_rows r), '')
+                           || '#' ||
+                           coalesce((select string_agg(b::text, '|' order by reconciliation_key) from bank_rows b), '')
+                       ),
+                       (select count(*) from statement_rows),
+                       (select count(*) from statement_rows where is_unexplained),
+                       (select count(*) from bank_rows),
+                       (select count(*) from bank_rows where is_unexplained)"""
+        ).fetchone() or ("", 0, 0, 0, 0)
+        counts = {
+            "statement_items": items,
+            "unexplained": unexplained,
+            "bank_items": bank_items,
+            "bank_unexplained": bank_unexplained,
+        }
         latest = conn.execute(
             """select snapshot_id, content_sha256 from audit.reconciliation_snapshots
                 where run_id = %s order by snapshot_id desc limit 1""",
             (run_id,),
         ).fetchone()
         if latest is not None and latest[1] == digest:
-            return {
-                "snapshot_id": latest[0],
-                "new": False,
-                "statement_items": items,
-                "unexplained": unexplained,
-            }
+            return {"snapshot_id": latest[0], "new": False, **counts}
         row = conn.execute(
             """insert into audit.reconciliation_snapshots
                    (run_id, as_of_date, code_version, statement_item_count, statement_unexplained_count,
-                    content_sha256)
-               values (%s, %s, %s, %s, %s, %s) returning snapshot_id""",
-            (run_id, business_date, code_version(), items, unexplained, digest),
+                    bank_item_count, bank_unexplained_count, content_sha256)
+               values (%s, %s, %s, %s, %s, %s, %s, %s) returning snapshot_id""",
+            (run_id, business_date, code_version(), items, unexplained, bank_items, bank_unexplained, digest),
         ).fetchone()
         assert row is not None
         conn.execute(
@@ -200,10 +219,14 @@ def record_reconciliation(run_id: str, business_date: date, url: str | None = No
                 select %s, {columns} from marts.fct_statement_reconciliation""",
             (row[0],),
         )
+        conn.execute(
+            f"""insert into audit.bank_reconciliation_results (snapshot_id, {bank_columns})
+                select %s, {bank_columns} from marts.fct_bank_reconciliation""",
+            (row[0],),
+        )
         conn.commit()
-    log.info("run %s: reconciliation snapshot %s (%d statement items, %d unexplained)", run_id, row[0], items,
-             unexplained)  # fmt: skip
-    return {"snapshot_id": row[0], "new": True, "statement_items": items, "unexplained": unexplained}
+    log.info("run %s: reconciliation snapshot %s (%s)", run_id, row[0], counts)
+    return {"snapshot_id": row[0], "new": True, **counts}
 
 
 def day_summary(business_date: date, url: str | None = None) -> dict[str, Any]:

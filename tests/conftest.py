@@ -47,6 +47,7 @@ RAW_TABLES = (
     "raw_statements.statement_items", "raw_statements.statements", "audit.load_batches", "audit.files", "audit.file_deliveries",
     "audit.rejects", "audit.watermarks", "audit.check_results", "audit.pipeline_runs", "audit.statement_events",
     "audit.customer_statement_events", "audit.reconciliation_snapshots", "audit.statement_reconciliation_results",
+    "audit.bank_reconciliation_results",
 )  # fmt: skip
 
 
