@@ -16,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help setup demo test lint bench up down clean
+.PHONY: help setup browser demo test lint bench up down clean
 
 help:
 	@echo "make demo   install, start a local warehouse, generate $(DEMO_DAYS) days of sample data, run the DAG for each day"
@@ -40,7 +40,14 @@ demo: setup
 	$(RUN) arwh generate --seed $(DEMO_SEED) --scale $(DEMO_SCALE) --start $(DEMO_START) --days $(DEMO_DAYS)
 	$(RUN) arwh run --date $(DEMO_START) --through $$(date -d "$(DEMO_START) + $$(( $(DEMO_DAYS) - 1 )) days" +%F)
 
-test: setup
+# Debian's Chromium, for the test that opens the auditor's report in a headless browser (not a Python package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "chromium not found: installing Debian's chromium package (the report test opens the page in it)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+		|| { echo "could not install chromium: run 'apt-get install chromium' as root" >&2; exit 1; }; }
+
+test: setup browser
 	$(RUN) pytest
 
 bench: setup

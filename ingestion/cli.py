@@ -228,6 +228,18 @@ def _report(results: list[dict[str, Any]], as_json: bool, *, key: str) -> None:
         click.echo("some files were rejected: see audit.rejects and the quarantine folder", err=True)
 
 
+@main.command()
+@click.option("--date", "as_of", callback=_date, required=True, help="The business date reported.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def report(as_of: date, out: Path) -> None:
+    """The auditor's report for a date: a self-contained HTML page, and its mismatches as CSV and XLSX."""
+    from ingestion.report import write_report
+
+    files = write_report(as_of, out)
+    for path in (files.html, files.csv, files.xlsx):
+        click.echo(str(path))
+
+
 # ---- transform / check / run -------------------------------------------------------------------------------------
 
 

@@ -226,9 +226,15 @@ def built(
         url=url,
     )
     _built["items"] = _items(url)
+    _built["root"] = root
     _built["checks"] = run_mart_checks(
         AS_OF, run_id="scenario", warehouse_url=url, project_root_dir=root / "gx"
     )
+    # The report reads what the run left (check results, file registry): written here, before a later test's
+    # clean_warehouse empties the audit tables.
+    from ingestion.report import write_report
+
+    _built["report"] = write_report(AS_OF, root / "report", url)
     with warehouse.connect(url) as conn:
         _built["balances"] = conn.execute(
             """select customer_id, ledger_balance_amount, statement_balance_amount, difference_amount,
@@ -284,3 +290,39 @@ def test_the_mart_checks_list_the_unexplained_items(built: dict[str, Any]) -> No
     # No bank statements in this scenario, and the roll-forward ties: every other check passes.
     assert all(r.success for r in summary.results if r is not statement_check)
     assert summary.checks_run == 5
+
+
+def test_the_auditors_report_renders_its_figures_in_a_browser(built: dict[str, Any]) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    from tests.helpers.browser import render
+
+    root: Path = built["root"]
+    files = built["report"]
+    screenshot = root / "report" / "report.png"
+    dom = render(files.html, screenshot, root / "chromium-profile")
+    # The screenshot is a real PNG of the page (magic bytes), not an empty file.
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
+    # The key figures as the browser rendered them: 1 of 2 statements reconciled (C-TWO); 3 unexplained items
+    # worth 250.00 + 120.00 + 20.00 = 390.00; no bank data; the statement check failed, the other four passed.
+    assert '<td class="num" data-figure="0">1 of 2</td>' in dom
+    assert '<td class="num" data-figure="1">3</td>' in dom
+    assert '<td class="num" data-figure="2">390.00</td>' in dom
+    assert '<td class="num" data-figure="6">4 / 1</td>' in dom
+    # Each mismatch with both sides' evidence: I-106, ledger 800.00, customer 780.00, line 9 of the CSV.
+    assert "<td>I-106</td>" in dom and "c_one_2026-03-31.csv line 9" in dom
+    assert dom.count("<svg") == 3
+    # The same three mismatches in the CSV and the workbook, amounts exact.
+    with files.csv.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["reference"], r["status"], r["difference_amount"]) for r in rows] == [
+        ("I-104", "MISSING_IN_STATEMENT", "-250.00"),
+        ("I-105", "MISSING_IN_LEDGER", "120.00"),
+        ("I-106", "AMOUNT_MISMATCH", "-20.00"),
+    ]
+    sheet = load_workbook(files.xlsx)["mismatches"]
+    assert [(r[4].value, r[7].value) for r in sheet.iter_rows(min_row=2)] == [
+        ("I-104", D("-250.00")), ("I-105", D("120.00")), ("I-106", D("-20.00")),
+    ]  # fmt: skip
