@@ -15,7 +15,8 @@ For the business date (the `business_date` param of a manual run, else the start
    differences, unapplied cash, payments not banked, bank differences and duplicates, the roll-forward tie); a
    mismatch is recorded in `audit.check_results` with every offending row and reported, it does not fail the run.
 7. **record_results** keeps what the reconciliation marts say as the run's snapshot in `audit` (append-only).
-8. **summarize** writes the day's figures to the run record and the log.
+8. **write_report** writes the auditor's report for the date (HTML, CSV, XLSX) to `AR_REPORTS_DIR/<date>/`.
+9. **summarize** writes the day's figures to the run record and the log.
 
 Every step is idempotent for its date: re-running a day leaves the warehouse as running it once.
 Runbook: docs/runbooks/ar_daily.md.
@@ -152,6 +153,15 @@ def ar_daily() -> None:
 
         return _jsonable(record_reconciliation(context["run_id"], business_date(context)))
 
+    @task
+    def write_report(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
+        from ingestion.config import reports_dir
+        from ingestion.report import write_report as write
+
+        day = business_date(context)
+        files = write(day, reports_dir() / day.isoformat())
+        return [str(files.html), str(files.csv), str(files.xlsx)]
+
     @task(outlets=[MARTS])
     def summarize(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import day_summary, finish_run
@@ -167,7 +177,7 @@ def ar_daily() -> None:
     statements = ingest_statements()
     checks = check_raw()
     started >> [erp, bank, statements]
-    [erp, bank, statements] >> checks >> dbt >> check_marts() >> record_results() >> summarize()
+    [erp, bank, statements] >> checks >> dbt >> check_marts() >> record_results() >> write_report() >> summarize()
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]

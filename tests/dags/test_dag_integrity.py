@@ -55,6 +55,7 @@ def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-
         "check_raw",
         "check_marts",
         "record_results",
+        "write_report",
         "summarize",
         "dbt.dbt_producer_watcher",
     } <= ids

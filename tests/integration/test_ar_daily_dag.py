@@ -193,4 +193,9 @@ def test_generated_company_loads_completely_and_ties_to_its_manifest(
         "listed_unexpected_rows_expectation(rollforward_ties)": 0,
     }
     assert mart_checks["listed_unexpected_rows_expectation(statement_differences_unexplained)"] == 2
+    # The run wrote the auditor's report for the day, listing the two statement anomalies it found.
+    from ingestion.config import reports_dir
+
+    report = reports_dir() / last_day.isoformat() / f"report_{last_day.isoformat()}.html"
+    assert 'data-figure="1">2</td>' in report.read_text(encoding="utf-8")
     assert first_day_rows is not None and first_day_rows[0] > 0
