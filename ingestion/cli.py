@@ -303,7 +303,9 @@ def _locations(summary: dict[str, Any]) -> str:
         [
             "Where things are:",
             f"  warehouse        {config.warehouse_url()}  (marts.fct_ar_aging, marts.fct_invoices, marts.dim_customers)",
-            "  audit trail      audit.pipeline_runs, audit.load_batches, audit.files, audit.rejects, audit.check_results",
+            "  audit trail      audit.pipeline_runs, audit.load_batches, audit.files, audit.rejects, audit.check_results,"
+            " audit.reconciliation_snapshots",
+            f"  auditor reports  {config.reports_dir()}/<date>/report_<date>.html  (and the mismatches as CSV, XLSX)",
             f"  check reports    {docs}",
             f"  DAG run logs     {AIRFLOW_HOME / 'runs'}"
             + (f"  (last: {summary['log']})" if summary.get("log") else ""),
