@@ -177,7 +177,15 @@ def ar_daily() -> None:
     statements = ingest_statements()
     checks = check_raw()
     started >> [erp, bank, statements]
-    [erp, bank, statements] >> checks >> dbt >> check_marts() >> record_results() >> write_report() >> summarize()
+    (
+        [erp, bank, statements]
+        >> checks
+        >> dbt
+        >> check_marts()
+        >> record_results()
+        >> write_report()
+        >> summarize()
+    )
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]

@@ -73,3 +73,14 @@ def parse_number(
     digits = match.group(1).replace(thousands_separator, "") if thousands else match.group(1)
     number = Decimal(f"{digits}.{match.group(2)}" if match.group(2) else digits)
     return -number if negative else number
+
+
+def number_format_hint(
+    *, decimal_separator: str = ".", thousands_separator: str = "", max_decimals: int = 5
+) -> str:
+    """What parse_number accepts, for an error message: "digits with ',' before the decimals and '.' between
+    thousands, at most 2 decimals"."""
+    thousands = f" and {thousands_separator!r} between thousands" if thousands_separator else ""
+    return (
+        f"digits with {decimal_separator!r} before the decimals{thousands}, at most {max_decimals} decimals"
+    )

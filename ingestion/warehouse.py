@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -24,6 +25,8 @@ from psycopg import sql
 from ingestion import config
 
 log = logging.getLogger(__name__)
+
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # One lock key for "someone is changing the warehouse's structure or loading into it"; two `arwh init` at once
 # (two DAG runs starting together) would otherwise race on CREATE ... IF NOT EXISTS.
@@ -305,6 +308,36 @@ def record_delivery(
                values (%s, %s, %s, %s, %s, %s)""",
             (source, file_sha256, str(path), run_id, outcome, reason),
         )
+
+
+def delivered_files(paths: Iterable[Path], *, business_date: date | None = None) -> list[Path]:
+    """The delivered files named by `paths` (files or folders, recursively), in a stable order: bank statements,
+    customer statements. Hidden files, quarantine folders and quarantine reason files are not deliveries.
+
+    With `business_date`, a folder's YYYY-MM-DD subfolders dated after it are skipped: the demo landing holds
+    future days too, and a run for a day must not see them.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        for candidate in sorted(path.rglob("*")):
+            if (
+                not candidate.is_file()
+                or candidate.name.startswith(".")
+                or candidate.name.endswith(".reason.txt")
+            ):
+                continue
+            if "quarantine" in candidate.relative_to(path).parts:
+                continue
+            if business_date is not None and any(
+                _DATE_DIR.match(part) and date.fromisoformat(part) > business_date
+                for part in candidate.relative_to(path).parts[:-1]
+            ):
+                continue
+            found.append(candidate)
+    return found
 
 
 def quarantine(path: Path, source: str, reason: str, landing: Path | None = None) -> Path:

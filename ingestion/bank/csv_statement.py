@@ -46,7 +46,14 @@ import yaml
 
 from ingestion.bank.records import StatementLine, StatementParseError, StatementSummary, StatementTotals
 from ingestion.bank.rf_reference import find_rf_reference
-from ingestion.text_values import header_key, parse_number, readable_format, strptime_date, strptime_format
+from ingestion.text_values import (
+    header_key,
+    number_format_hint,
+    parse_number,
+    readable_format,
+    strptime_date,
+    strptime_format,
+)
 
 FILE_FORMAT = "csv"
 CSV_MAPPINGS_DIR = Path(__file__).resolve().parent / "csv_mappings"
@@ -745,12 +752,13 @@ def _decimal(row: _Row, header: _Header, mapping: CsvMapping, key: str) -> Decim
         max_decimals=MAX_DECIMALS,
     )
     if value is None:
-        thousands = (
-            f" and {mapping.thousands_separator!r} between thousands" if mapping.thousands_separator else ""
+        hint = number_format_hint(
+            decimal_separator=mapping.decimal_separator,
+            thousands_separator=mapping.thousands_separator,
+            max_decimals=MAX_DECIMALS,
         )
         raise StatementParseError(
-            f"invalid amount {raw!r} (expected digits with {mapping.decimal_separator!r} before the decimals"
-            f"{thousands}, at most {MAX_DECIMALS} decimals)",
+            f"invalid amount {raw!r} (expected {hint})",
             line=row.line,
             field=header.column(key),
         )

@@ -8,7 +8,6 @@ other files of the call still load.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +23,6 @@ from ingestion.bank.records import StatementLine, StatementParseError, Statement
 log = logging.getLogger(__name__)
 
 SOURCE = "bank"
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATEMENT_FILE_SUFFIXES = {".xml", ".sta", ".mt940", ".940", ".txt", ".bai", ".bai2", ".csv", ".stm"}
 
 LINE_COLUMNS = (
@@ -47,35 +45,6 @@ class BankFileResult(warehouse.FileLoadResult):
     debit_total: Decimal | None = None
 
 
-def statement_files(paths: Iterable[Path], *, business_date: date | None = None) -> list[Path]:
-    """The statement files named by `paths` (files or folders, recursively), in a stable order.
-
-    With `business_date`, a folder's YYYY-MM-DD subfolders dated after it are skipped: the demo landing holds
-    future days too, and a run for a day must not see them.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_file():
-            found.append(path)
-            continue
-        for candidate in sorted(path.rglob("*")):
-            if (
-                not candidate.is_file()
-                or candidate.name.startswith(".")
-                or candidate.name.endswith(".reason.txt")
-            ):
-                continue
-            if "quarantine" in candidate.relative_to(path).parts:
-                continue
-            if business_date is not None and any(
-                _DATE_DIR.match(part) and date.fromisoformat(part) > business_date
-                for part in candidate.relative_to(path).parts[:-1]
-            ):
-                continue
-            found.append(candidate)
-    return found
-
-
 def load_files(
     url: str | None,
     paths: Iterable[Path],
@@ -87,7 +56,7 @@ def load_files(
     """Load every statement file under `paths`; `csv_mapping` names the mapping for CSV exports (else detected)."""
     return [
         load_file(url, path, business_date=business_date, run_id=run_id, csv_mapping=csv_mapping)
-        for path in statement_files(paths, business_date=business_date)
+        for path in warehouse.delivered_files(paths, business_date=business_date)
     ]
 
 

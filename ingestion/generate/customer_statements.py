@@ -24,16 +24,9 @@ from pathlib import Path
 
 from ingestion.generate.anomalies import INVOICE_UNKNOWN_TO_CUSTOMER, STATEMENT_AMOUNT_MISMATCH, AnomalyLog
 from ingestion.generate.model import StatementItem
+from ingestion.statements.reader import CANONICAL_COLUMNS
 
-COLUMNS = (
-    "customer_id",
-    "statement_date",
-    "document_ref",
-    "document_type",
-    "document_date",
-    "amount",
-    "currency_code",
-)
+COLUMNS = CANONICAL_COLUMNS  # the statement template the warehouse reads (ingestion.statements.reader)
 MISMATCH_DIFFERENCES = (Decimal("-100.00"), Decimal("-25.00"), Decimal("-10.00"), Decimal("50.00"))
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from ingestion import warehouse
-from ingestion.bank.loader import statement_files
 from ingestion.statements.reader import (
     StatementFileError,
     StatementItemRow,
@@ -63,7 +62,7 @@ def load_files(
     left for their day); `mapping` names the layout, else each file's header picks it."""
     return [
         load_file(url, path, business_date=business_date, run_id=run_id, mapping=mapping)
-        for path in statement_files(paths, business_date=business_date)
+        for path in warehouse.delivered_files(paths, business_date=business_date)
     ]
 
 

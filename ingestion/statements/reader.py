@@ -28,7 +28,14 @@ from typing import Any
 
 import yaml
 
-from ingestion.text_values import header_key, parse_number, readable_format, strptime_date, strptime_format
+from ingestion.text_values import (
+    header_key,
+    number_format_hint,
+    parse_number,
+    readable_format,
+    strptime_date,
+    strptime_format,
+)
 
 CANONICAL_COLUMNS = (
     "customer_id",
@@ -481,16 +488,12 @@ def _amount(value: Any, mapping: StatementMapping, fail: Any) -> Decimal | None:
             max_decimals=MAX_DECIMALS,
         )
         if number is None:
-            fail(
-                "amount",
-                f"invalid amount {text!r} (expected digits with {mapping.decimal_separator!r} before at most "
-                f"{MAX_DECIMALS} decimals"
-                + (
-                    f" and {mapping.thousands_separator!r} between thousands)"
-                    if mapping.thousands_separator
-                    else ")"
-                ),
+            hint = number_format_hint(
+                decimal_separator=mapping.decimal_separator,
+                thousands_separator=mapping.thousands_separator,
+                max_decimals=MAX_DECIMALS,
             )
+            fail("amount", f"invalid amount {text!r} (expected {hint})")
             return None
     if number is None or not number.is_finite():
         fail("amount", f"not an amount: {value!r}")

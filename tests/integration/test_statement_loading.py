@@ -39,7 +39,11 @@ def test_bad_file_is_quarantined_with_every_reason_and_the_others_load(
     assert _query(
         clean_warehouse, "select line_number, field, reason from audit.rejects order by reject_id"
     ) == [
-        (4, "amount", "invalid amount '12.345' (expected digits with '.' before at most 2 decimals)"),
+        (
+            4,
+            "amount",
+            "invalid amount '12.345' (expected digits with '.' before the decimals, at most 2 decimals)",
+        ),
         (5, "statement_date", "invalid date '2026-13-31' (expected YYYY-MM-DD)"),
     ]
     assert _query(

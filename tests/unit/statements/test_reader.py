@@ -87,9 +87,17 @@ def test_every_bad_row_is_reported_with_line_and_field(tmp_path: Path) -> None:
     assert [(e.line, e.field, e.reason) for e in caught.value.errors] == [
         (3, "statement_date", "invalid date '31.03.2026' (expected YYYY-MM-DD)"),
         (4, "document_type", "unknown document type 'bill' (expected invoice, credit_note, payment)"),
-        (4, "amount", "invalid amount '1.005' (expected digits with '.' before at most 2 decimals)"),
+        (
+            4,
+            "amount",
+            "invalid amount '1.005' (expected digits with '.' before the decimals, at most 2 decimals)",
+        ),
         (5, "document_ref", "empty"),
-        (5, "amount", "invalid amount 'abc' (expected digits with '.' before at most 2 decimals)"),
+        (
+            5,
+            "amount",
+            "invalid amount 'abc' (expected digits with '.' before the decimals, at most 2 decimals)",
+        ),
         (5, "currency_code", "not an ISO 4217 currency code: 'EURO'"),
     ]
 
