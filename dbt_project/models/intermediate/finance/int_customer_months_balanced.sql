@@ -125,8 +125,7 @@ carried_balances as (
     from {{ ref('int_invoice_balances_accumulated') }} as balances
     inner join {{ invoices_issued }} as invoices_issued
         on balances.invoice_id = invoices_issued.invoice_id
-    where balances.balance_date < {{ window_start }}
-        and (balances.next_balance_date is null or balances.next_balance_date >= {{ window_start }})
+    where {{ in_force_on(dbt.dateadd('day', -1, window_start), 'balances') }}
         and balances.open_amount <> 0
     group by invoices_issued.customer_id, invoices_issued.currency_code
     {%- else %}

@@ -96,8 +96,7 @@ invoices_issued as (
 -- The balance in force on as_of_date: the last balance change on or before it.
 balances_as_of_date as (
     select * from balances
-    where balance_date <= {{ as_of_date() }}
-        and (next_balance_date is null or next_balance_date > {{ as_of_date() }})
+    where {{ in_force_on(as_of_date()) }}
 ),
 
 -- Cash applied to each invoice up to as_of_date, and the part of it dated within the discount window

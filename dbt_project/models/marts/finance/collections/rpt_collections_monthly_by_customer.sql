@@ -105,8 +105,7 @@ monthly_current_ar as (
         and invoices_issued.due_date >= customer_months.period_end_date
     inner join balances
         on invoices_issued.invoice_id = balances.invoice_id
-        and balances.balance_date <= customer_months.period_end_date
-        and (balances.next_balance_date is null or balances.next_balance_date > customer_months.period_end_date)
+        and {{ in_force_on('customer_months.period_end_date', 'balances') }}
     group by customer_months.customer_id, customer_months.currency_code, customer_months.month_start_date
 ),
 

@@ -120,15 +120,7 @@ rule_1_candidates as (
 ),
 
 rule_1 as (
-    select bank_line_key, payment_id, 'reference' as match_rule, 1.00 as confidence
-    from (
-        select
-            *,
-            count(*) over (partition by bank_line_key) as line_candidates,
-            count(*) over (partition by payment_id) as payment_candidates
-        from rule_1_candidates
-    ) as counted
-    where line_candidates = 1 and payment_candidates = 1
+    {{ one_to_one_pairs('rule_1_candidates', 'reference', '1.00') }}
 ),
 
 -- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
@@ -146,15 +138,7 @@ rule_2_candidates as (
 ),
 
 rule_2 as (
-    select bank_line_key, payment_id, 'invoice_in_remittance' as match_rule, 0.90 as confidence
-    from (
-        select
-            *,
-            count(*) over (partition by bank_line_key) as line_candidates,
-            count(*) over (partition by payment_id) as payment_candidates
-        from rule_2_candidates
-    ) as counted
-    where line_candidates = 1 and payment_candidates = 1
+    {{ one_to_one_pairs('rule_2_candidates', 'invoice_in_remittance', '0.90') }}
 ),
 
 matched_1_2 as (
@@ -182,31 +166,23 @@ amount_candidates as (
         and payments.payment_id not in (select payment_id from matched_1_2)
 ),
 
+rule_3_candidates as (
+    select bank_line_key, payment_id from amount_candidates
+    where is_same_counterparty
+),
+
 rule_3 as (
-    select bank_line_key, payment_id, 'amount_and_counterparty' as match_rule, 0.80 as confidence
-    from (
-        select
-            *,
-            count(*) over (partition by bank_line_key) as line_candidates,
-            count(*) over (partition by payment_id) as payment_candidates
-        from amount_candidates
-        where is_same_counterparty
-    ) as counted
-    where line_candidates = 1 and payment_candidates = 1
+    {{ one_to_one_pairs('rule_3_candidates', 'amount_and_counterparty', '0.80') }}
+),
+
+rule_4_candidates as (
+    select bank_line_key, payment_id from amount_candidates
+    where bank_line_key not in (select bank_line_key from rule_3)
+        and payment_id not in (select payment_id from rule_3)
 ),
 
 rule_4 as (
-    select bank_line_key, payment_id, 'amount_only' as match_rule, 0.60 as confidence
-    from (
-        select
-            *,
-            count(*) over (partition by bank_line_key) as line_candidates,
-            count(*) over (partition by payment_id) as payment_candidates
-        from amount_candidates
-        where bank_line_key not in (select bank_line_key from rule_3)
-            and payment_id not in (select payment_id from rule_3)
-    ) as counted
-    where line_candidates = 1 and payment_candidates = 1
+    {{ one_to_one_pairs('rule_4_candidates', 'amount_only', '0.60') }}
 ),
 
 matched as (

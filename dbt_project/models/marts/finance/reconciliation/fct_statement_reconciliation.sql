@@ -59,10 +59,6 @@ payments as (
     select * from {{ ref('stg_erp__payments') }}
 ),
 
-payment_applications as (
-    select * from {{ ref('stg_erp__payment_applications') }}
-),
-
 balances as (
     select * from {{ ref('int_invoice_balances_accumulated') }}
 ),
@@ -111,8 +107,7 @@ open_invoices as (
         and invoices.invoice_date <= statements.statement_date
     inner join balances
         on invoices.invoice_id = balances.invoice_id
-        and balances.balance_date <= statements.statement_date
-        and (balances.next_balance_date is null or balances.next_balance_date > statements.statement_date)
+        and {{ in_force_on('statements.statement_date', 'balances') }}
     where balances.open_amount <> 0
 ),
 
@@ -140,38 +135,20 @@ open_invoice_movements as (
         movements.document_id
 ),
 
-applications_by_statement as (
-    select
-        statements.customer_id,
-        statements.statement_date,
-        payment_applications.payment_id,
-        sum(payment_applications.applied_amount) as applied_amount
-    from statements
-    inner join payments
-        on statements.customer_id = payments.customer_id
-        and payments.payment_date <= statements.statement_date
-    inner join payment_applications
-        on payments.payment_id = payment_applications.payment_id
-        and payment_applications.applied_date <= statements.statement_date
-    group by statements.customer_id, statements.statement_date, payment_applications.payment_id
-),
-
+-- The unapplied part of each payment on the statement date, as int_payment_balances_accumulated holds it (the rule
+-- rpt_ar_aging_by_customer's unapplied cash uses too): only the payments with something unapplied on that date.
 unapplied_payments as (
     select
         statements.customer_id,
         statements.statement_date,
-        payments.payment_id,
-        payments.payment_date,
-        payments.currency_code,
-        payments.payment_amount - coalesce(applications_by_statement.applied_amount, 0) as unapplied_amount
+        payment_balances.payment_id,
+        payment_balances.currency_code,
+        payment_balances.unapplied_amount
     from statements
-    inner join payments
-        on statements.customer_id = payments.customer_id
-        and payments.payment_date <= statements.statement_date
-    left join applications_by_statement
-        on statements.customer_id = applications_by_statement.customer_id
-        and statements.statement_date = applications_by_statement.statement_date
-        and payments.payment_id = applications_by_statement.payment_id
+    inner join {{ ref('int_payment_balances_accumulated') }} as payment_balances
+        on statements.customer_id = payment_balances.customer_id
+        and {{ in_force_on('statements.statement_date', 'payment_balances') }}
+    where payment_balances.unapplied_amount <> 0
 ),
 
 ledger_lines as (
@@ -228,17 +205,17 @@ ledger_lines as (
     union all
 
     select
-        customer_id,
-        statement_date,
+        unapplied_payments.customer_id,
+        unapplied_payments.statement_date,
         coalesce(payments.payment_reference, unapplied_payments.payment_id),
         'payment',
-        unapplied_payments.payment_date,
+        payments.payment_date,
         unapplied_payments.currency_code,
         -unapplied_payments.unapplied_amount,
         false
     from unapplied_payments
-    inner join payments using (payment_id, customer_id)
-    where unapplied_payments.unapplied_amount <> 0
+    inner join payments
+        on unapplied_payments.payment_id = payments.payment_id
 ),
 
 ledger_documents as (

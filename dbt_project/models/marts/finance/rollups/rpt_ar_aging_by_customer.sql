@@ -44,8 +44,7 @@ unapplied_cash as (
         currency_code,
         sum(unapplied_amount) as unapplied_cash_amount
     from {{ ref('int_payment_balances_accumulated') }}
-    where balance_date <= {{ as_of_date() }}
-        and (next_balance_date is null or next_balance_date > {{ as_of_date() }})
+    where {{ in_force_on(as_of_date()) }}
         and unapplied_amount <> 0
     group by customer_id, currency_code
 ),
