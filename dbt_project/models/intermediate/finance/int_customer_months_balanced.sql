@@ -45,12 +45,16 @@ customer_currencies as (
         currency_code,
         min(first_month_start_date) as first_month_start_date
     from (
-        select distinct
+        -- Every pair the table holds has a row in the last month it was built to (each spine runs up to the month
+        -- of its run's as_of_date), so that month's rows name them all without reading the history.
+        select
             customer_id,
             currency_code,
             {{ window_start }} as first_month_start_date
         from {{ this }}
-        where month_start_date < {{ window_start }}
+        where month_start_date = (
+            select max(month_start_date) from {{ this }} where month_start_date < {{ window_start }}
+        )
         union all
         select
             customer_id,

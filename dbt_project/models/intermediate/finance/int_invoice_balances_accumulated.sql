@@ -24,9 +24,14 @@
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['invoice_id']}, {'columns': ['balance_date']}, {'columns': ['next_balance_date']}],
-    post_hook="create index if not exists {{ this.name }}_open_next_idx
-        on {{ this }} (next_balance_date) where open_amount <> 0",
+    indexes=[
+        {'columns': ['invoice_id']}, {'columns': ['balance_date']}, {'columns': ['next_balance_date']},
+    ],
+    post_hook=[
+        "create index if not exists {{ this.name }}_open_next_idx on {{ this }} (next_balance_date)
+            where open_amount <> 0",
+        "create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+    ],
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where (select max(processed_batch_id) from {{ this }})

@@ -24,15 +24,24 @@
 --
 -- Load batches only go up. If they went back (audit tables emptied, a restore), the watermark is ahead of every
 -- batch and nothing would look touched: the pre-hook then empties the table, so the run recomputes everything.
+-- It does the same for a table built before effective_date existed (decision 007), whose rows would otherwise get
+-- the new column empty. The indexes are post-hooks (if not exists) so that such a table gets them too.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['invoice_id']}, {'columns': ['movement_date']}],
+    indexes=[{'columns': ['invoice_id']}],
+    post_hook=[
+        "create index if not exists {{ this.name }}_effective_date_idx on {{ this }} (effective_date)",
+        "create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+    ],
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
-        where (select max(processed_batch_id) from {{ this }}) > coalesce(greatest(
+        where {% if 'effective_date' not in (adapter.get_columns_in_relation(this) | map(attribute='name')) %}
+            true or
+        {% endif %}
+        (select max(processed_batch_id) from {{ this }}) > coalesce(greatest(
             (select max(load_batch_id) from {{ ref('stg_erp__invoices') }}),
             (select max(load_batch_id) from {{ ref('stg_erp__credit_notes') }}),
             (select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }}),
@@ -235,6 +244,9 @@ final as (
         movements.movement_type,
         movements.document_id,
         movements.movement_date,
+        -- The day the movement counts in the receivable: a document dated before its invoice (a payment applied
+        -- ahead of it) counts from the invoice date, as int_invoice_balances_accumulated dates its balances.
+        greatest(movements.movement_date, invoices.invoice_date) as effective_date,
         invoices.customer_id,
         invoices.currency_code,
         cast(movements.movement_amount as numeric(18, 2)) as movement_amount,

@@ -25,6 +25,7 @@
         {'columns': ['invoice_id']}, {'columns': ['customer_id']}, {'columns': ['invoice_date']},
         {'columns': ['state_valid_from']}, {'columns': ['state_valid_until']},
     ],
+    post_hook="create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where invoice_date > {{ as_of_date() }}

@@ -22,8 +22,11 @@
             (select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }})
         ), 0)
     {% endif %}",
-    post_hook="create index if not exists {{ this.name }}_unapplied_next_idx
-        on {{ this }} (next_balance_date) where unapplied_amount <> 0",
+    post_hook=[
+        "create index if not exists {{ this.name }}_unapplied_next_idx on {{ this }} (next_balance_date)
+            where unapplied_amount <> 0",
+        "create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+    ],
 ) }}
 
 with

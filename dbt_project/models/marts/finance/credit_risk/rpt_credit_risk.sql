@@ -18,10 +18,6 @@ customers as (
     select * from {{ ref('stg_erp__customers') }}
 ),
 
-invoices as (
-    select * from {{ ref('stg_erp__invoices') }}
-),
-
 -- The invoices open on as_of_date with their open amount and days past due: fct_ar_aging's snapshot for the date,
 -- built earlier in the same run, so exposure, dunning and allowance are worked out on exactly the open items the
 -- aging shows. The table keeps every earlier date too, hence the filter in open_invoices; columns are named so
@@ -38,11 +34,6 @@ aging as (
 
 reminder_stages as (
     select * from {{ ref('reminder_stages') }}
-),
-
-invoices_issued as (
-    select * from invoices
-    where invoice_date <= {{ as_of_date() }}
 ),
 
 open_invoices as (
@@ -99,20 +90,59 @@ customer_open_items as (
 
 -- Sales so far for the new-customer check: the first invoice (any currency) and the gross amount invoiced in
 -- the customer's currency, over the calendar months from the first invoice's month to as_of_date's, inclusive.
+-- The amounts come from the monthly credit sales of rpt_collections_monthly_by_customer (built earlier in the run,
+-- one row per customer, currency and month from the month of the first invoice, with the current month as of
+-- as_of_date), not from every invoice of the history; the first invoice's day from the invoices of that month.
+customer_sales_by_currency as (
+    select
+        customer_id,
+        currency_code,
+        min(month_start_date) as first_month_start_date,
+        sum(credit_sales_amount) as credit_sales_amount
+    from {{ ref('rpt_collections_monthly_by_customer') }}
+    where month_start_date <= {{ as_of_date() }}
+    group by customer_id, currency_code
+),
+
+customer_first_months as (
+    select
+        customer_id,
+        min(first_month_start_date) as first_month_start_date
+    from customer_sales_by_currency
+    group by customer_id
+),
+
+customer_first_invoices as (
+    select
+        customer_first_months.customer_id,
+        min(first_month_invoices.invoice_date) as first_invoice_date
+    from customer_first_months
+    inner join {{ ref('stg_erp__invoices') }} as first_month_invoices
+        on customer_first_months.customer_id = first_month_invoices.customer_id
+        and first_month_invoices.invoice_date >= customer_first_months.first_month_start_date
+        and first_month_invoices.invoice_date
+            < {{ dbt.dateadd('month', 1, 'customer_first_months.first_month_start_date') }}
+        and first_month_invoices.invoice_date <= {{ as_of_date() }}
+    group by customer_first_months.customer_id
+),
+
 customer_sales as (
     select
         customers.customer_id,
-        min(invoices_issued.invoice_date) as first_invoice_date,
+        customer_first_invoices.first_invoice_date,
         sum(
             case
-                when invoices_issued.currency_code = customers.currency_code then invoices_issued.invoice_amount
+                when customer_sales_by_currency.currency_code = customers.currency_code
+                    then customer_sales_by_currency.credit_sales_amount
                 else 0
             end
         ) as invoiced_amount
-    from invoices_issued
-    inner join customers
-        on invoices_issued.customer_id = customers.customer_id
-    group by customers.customer_id
+    from customers
+    inner join customer_first_invoices
+        on customers.customer_id = customer_first_invoices.customer_id
+    inner join customer_sales_by_currency
+        on customers.customer_id = customer_sales_by_currency.customer_id
+    group by customers.customer_id, customer_first_invoices.first_invoice_date
 ),
 
 customer_positions as (

@@ -27,14 +27,6 @@
 
 with
 
-invoices as (
-    select * from {{ ref('stg_erp__invoices') }}
-),
-
-movements as (
-    select * from {{ ref('int_invoice_movements_unioned') }}
-),
-
 customer_months as (
     select * from {{ ref('int_customer_months_balanced') }}
     {%- if is_incremental() %}
@@ -46,16 +38,11 @@ aging as (
     select * from {{ ref('fct_ar_aging') }}
 ),
 
-invoices_issued as (
-    select * from invoices
-    where invoice_date <= {{ as_of_date() }}
-),
-
 -- Same dating and classification as the collections (one macro); named flows shown positive, other movement
 -- types keep their sign and are added.
 monthly_flows as (
     {{ customer_monthly_flows(
-        ref('stg_erp__invoices'), ref('int_invoice_movements_unioned'), monthly_restate_from(minimum_months=1) if is_incremental() else none
+        ref('int_invoice_movements_unioned'), monthly_restate_from(minimum_months=1) if is_incremental() else none
     ) }}
 ),
 
