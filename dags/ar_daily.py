@@ -3,7 +3,10 @@
 
 For the business date (the `business_date` param of a manual run, else the start of the data interval):
 
-1. **start_run** records the run in `audit.pipeline_runs` (code version, start).
+1. **start_run** records the run in `audit.pipeline_runs` (code version, start) and sets the scope of the day's
+   dbt data tests: the rows loaded or recomputed since the last successful run (`pipeline.data_tests_from_batch`);
+   every row on the weekly full-check day (`AR_FULL_DATA_TESTS_WEEKDAY`, default sunday) or with the
+   `full_data_tests` param.
 2. **ingest_erp** extracts the ERP (database through its mapping, incremental by watermark; or CSV extracts).
 3. **ingest_bank** loads the bank statement files delivered up to the date; bad files go to quarantine.
    **ingest_statements** loads the customer statements (CSV, XLSX) delivered up to the date, the same way.
@@ -47,6 +50,8 @@ AS_OF_DATE = (
     "{{ params.business_date or data_interval_start.in_timezone('" + TIMEZONE + "').strftime('%Y-%m-%d') }}"
 )
 
+DATA_TESTS_FROM_BATCH = "{{ ti.xcom_pull(task_ids='start_run', key='data_tests_from_batch') }}"
+
 
 def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
     from ingestion.pipeline import finish_run
@@ -67,18 +72,28 @@ def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
         "business_date": Param(
             None, type=["null", "string"], format="date", description="Business date to run (manual runs)."
         ),
+        "full_data_tests": Param(
+            False,
+            type="boolean",
+            description="Test every row of the warehouse, not only what the day loaded and recomputed.",
+        ),
     },
     on_failure_callback=_mark_run_failed,
 )
 def ar_daily() -> None:
     @task
     def start_run(**context) -> str:  # type: ignore[no-untyped-def]
+        from ingestion.pipeline import data_tests_from_batch
         from ingestion.pipeline import start_run as record_start
         from ingestion.warehouse import init_warehouse
 
         init_warehouse()
-        record_start(context["run_id"], business_date(context))
-        return business_date(context).isoformat()
+        day = business_date(context)
+        # Before the day's loads: the scope is everything loaded after the last successful run's start.
+        scope = data_tests_from_batch(day, full=bool(context["params"].get("full_data_tests")))
+        record_start(context["run_id"], day, data_tests_from_batch=scope)
+        context["ti"].xcom_push(key="data_tests_from_batch", value=scope)
+        return day.isoformat()
 
     @task(outlets=[RAW_ERP])
     def ingest_erp(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
@@ -127,7 +142,14 @@ def ar_daily() -> None:
         # Assets are declared per layer below (raw_erp, raw_bank, marts), not per model: one per model would add
         # ~60 assets to the metadata database for no scheduling use.
         operator_args={
-            "vars": {"as_of_date": AS_OF_DATE},
+            # data_tests_from_batch renders "None" (every row tested) when start_run set no scope.
+            # pipeline_run_id: the run recorded in audit.pipeline_runs, which the build's row in
+            # audit.dbt_invocations names (on-run-end hook).
+            "vars": {
+                "as_of_date": AS_OF_DATE,
+                "data_tests_from_batch": DATA_TESTS_FROM_BATCH,
+                "pipeline_run_id": "{{ run_id }}",
+            },
             "install_deps": False,
             "emit_datasets": False,
             # dbt unit tests check SQL logic, not the day's data: they run in CI and in `arwh transform`, not in

@@ -16,6 +16,7 @@ ENV_WAREHOUSE_URL = "AR_WAREHOUSE_URL"
 ENV_LANDING_DIR = "AR_LANDING_DIR"
 ENV_REPORTS_DIR = "AR_REPORTS_DIR"
 ENV_PG_PORT = "AR_PG_PORT"
+ENV_FULL_DATA_TESTS_WEEKDAY = "AR_FULL_DATA_TESTS_WEEKDAY"
 
 # Variables the docker-compose stack must pass to Airflow for the DAGs to work.
 STACK_ENV_VARS = (ENV_WAREHOUSE_URL, ENV_LANDING_DIR, ENV_REPORTS_DIR)
@@ -37,6 +38,22 @@ def landing_dir() -> Path:
 def reports_dir() -> Path:
     value = os.environ.get(ENV_REPORTS_DIR)
     return Path(value).resolve() if value else LOCAL_DIR / "reports"
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def full_data_tests_weekday() -> int | None:
+    """The weekday (0 = Monday) whose daily run tests every row of the warehouse instead of the day's changes
+    (AR_FULL_DATA_TESTS_WEEKDAY: a weekday's name, default sunday; `never` turns the weekly full check off)."""
+    value = os.environ.get(ENV_FULL_DATA_TESTS_WEEKDAY, "sunday").strip().lower()
+    if value == "never":
+        return None
+    if value not in WEEKDAYS:
+        raise ValueError(
+            f"{ENV_FULL_DATA_TESTS_WEEKDAY}={value!r}: expected a weekday's name (monday ... sunday) or 'never'"
+        )
+    return WEEKDAYS.index(value)
 
 
 def local_pg_port() -> int:

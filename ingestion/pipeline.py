@@ -69,28 +69,63 @@ def code_version() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def start_run(run_id: str, business_date: date, url: str | None = None) -> None:
-    """Record the run in audit.pipeline_runs (a re-run of the same Airflow run id starts it afresh)."""
+def start_run(
+    run_id: str, business_date: date, url: str | None = None, *, data_tests_from_batch: int | None = None
+) -> None:
+    """Record the run in audit.pipeline_runs (a re-run of the same Airflow run id starts it afresh), with the scope
+    of its dbt data tests (data_tests_from_batch; None: every row)."""
     with warehouse.connect(url) as conn:
         conn.execute(
-            """insert into audit.pipeline_runs (run_id, business_date, code_version, started_at, outcome)
-               values (%s, %s, %s, clock_timestamp(), 'running')
+            """insert into audit.pipeline_runs
+                   (run_id, business_date, code_version, started_at, outcome, data_tests_from_batch)
+               values (%s, %s, %s, clock_timestamp(), 'running', %s)
                on conflict (run_id) do update
                   set started_at = excluded.started_at, finished_at = null, outcome = 'running',
-                      code_version = excluded.code_version, summary = null""",
-            (run_id, business_date, code_version()),
+                      code_version = excluded.code_version, summary = null,
+                      data_tests_from_batch = excluded.data_tests_from_batch""",
+            (run_id, business_date, code_version(), data_tests_from_batch),
         )
+
+
+def data_tests_from_batch(business_date: date, *, full: bool = False, url: str | None = None) -> int | None:
+    """The scope of the day's dbt data tests (var data_tests_from_batch, macro data_test_scope): the rows loaded or
+    recomputed after the returned load batch. None tests every row: asked for (`full`), on the weekly full-check
+    day (config.full_data_tests_weekday), or when no earlier date has a successful run.
+
+    The batch is the last one loaded before the latest successful run of an earlier date started. That run tested
+    everything loaded up to its own build, so the day tests its own loads, anything loaded by runs that failed
+    since, and (again, harmlessly) that run's loads; a re-run of a day tests the day's loads again."""
+    if full or business_date.weekday() == config.full_data_tests_weekday():
+        return None
+    with warehouse.connect(url) as conn:
+        last_success = conn.execute(
+            """select max(started_at) from audit.pipeline_runs
+                where outcome = 'success' and business_date < %s""",
+            (business_date,),
+        ).fetchone()
+        if last_success is None or last_success[0] is None:
+            return None
+        batch = conn.execute(
+            "select coalesce(max(batch_id), 0) from audit.load_batches where started_at < %s",
+            (last_success[0],),
+        ).fetchone()
+    return int(batch[0]) if batch else None
 
 
 def finish_run(
     run_id: str, outcome: str, summary: dict[str, Any] | None = None, url: str | None = None
 ) -> None:
     with warehouse.connect(url) as conn:
+        # The run's dbt invocation: the latest its builds recorded (a node retried alone records its own).
         conn.execute(
             """update audit.pipeline_runs
-                  set finished_at = clock_timestamp(), outcome = %s, summary = %s::jsonb
+                  set finished_at = clock_timestamp(), outcome = %s, summary = %s::jsonb,
+                      dbt_invocation_id = coalesce(
+                          (select invocation_id from audit.dbt_invocations
+                            where pipeline_run_id = %s order by run_started_at desc limit 1),
+                          dbt_invocation_id)
                 where run_id = %s""",
-            (outcome, warehouse.to_json(summary) if summary is not None else None, run_id),
+            (outcome, warehouse.to_json(summary) if summary is not None else None, run_id, run_id),
         )
 
 

@@ -52,12 +52,20 @@ def export_dbt_env(url: str | None = None) -> None:
     os.environ.update(dbt_env(url))
 
 
-def dbt_vars(as_of: date) -> dict[str, Any]:
-    return {"as_of_date": as_of.isoformat()}
+def dbt_vars(as_of: date, tests_from_batch: int | None = None) -> dict[str, Any]:
+    """The vars of a run for as_of. tests_from_batch: test only the rows loaded or recomputed after this load
+    batch (the daily run's scope, macro data_test_scope); None tests every row."""
+    found: dict[str, Any] = {"as_of_date": as_of.isoformat()}
+    if tests_from_batch is not None:
+        found["data_tests_from_batch"] = int(tests_from_batch)
+    return found
 
 
-def run_dbt(args: list[str], *, as_of: date | None = None, url: str | None = None) -> Any:
-    """Run one dbt command in this process; raise RuntimeError when it fails. Returns dbt's result."""
+def run_dbt(
+    args: list[str], *, as_of: date | None = None, url: str | None = None, tests_from_batch: int | None = None
+) -> Any:
+    """Run one dbt command in this process; raise RuntimeError when it fails. Returns dbt's result.
+    tests_from_batch: see dbt_vars (needs as_of)."""
     import json
 
     from dbt.cli.main import dbtRunner
@@ -69,7 +77,7 @@ def run_dbt(args: list[str], *, as_of: date | None = None, url: str | None = Non
         "--profiles-dir", str(config.DBT_PROJECT_DIR),
     ]  # fmt: skip
     if as_of is not None:
-        full += ["--vars", json.dumps(dbt_vars(as_of))]
+        full += ["--vars", json.dumps(dbt_vars(as_of, tests_from_batch))]
     log.info("dbt %s", " ".join(full))
     result = dbtRunner().invoke(full)
     if not result.success:

@@ -77,7 +77,14 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
             "select invoice_id, open_amount, settled_date from marts.fct_invoices order by invoice_id"
         ).fetchall()
         runs = conn.execute(
-            "select business_date::text, outcome from audit.pipeline_runs order by 1"
+            "select business_date::text, outcome, data_tests_from_batch from audit.pipeline_runs order by 1"
+        ).fetchall()
+        invocations = conn.execute(
+            """select r.business_date::text, i.command, i.as_of_date::text, i.data_tests_from_batch, i.error_count,
+                      i.node_count > 100
+                 from audit.pipeline_runs r
+                 join audit.dbt_invocations i on i.invocation_id = r.dbt_invocation_id and i.pipeline_run_id = r.run_id
+                order by 1"""
         ).fetchall()
         snapshots = conn.execute(
             """select s.as_of_date::text, s.statement_item_count from audit.reconciliation_snapshots s
@@ -96,7 +103,15 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
     ]
     # fct_invoices holds the latest build (as of 2026-04-20): neither invoice is settled.
     assert invoices == [("I1", Decimal("200.00"), None), ("I2", Decimal("500.00"), None)]
-    assert runs == [("2026-04-10", "success"), ("2026-04-20", "success")]
+    # The first run tested every row (no earlier successful run: data_tests_from_batch null); the second the rows
+    # loaded after the last batch before the first run started: the warehouse was empty then, so after batch 0.
+    assert runs == [("2026-04-10", "success", None), ("2026-04-20", "success", 0)]
+    # Each run names its dbt build (audit.dbt_invocations, written by the project's on-run-end hook): one `dbt
+    # build` of the whole project (over 100 nodes) for the run's date, with the run's test scope, nothing failed.
+    assert invocations == [
+        ("2026-04-10", "build", "2026-04-10", None, 0, True),
+        ("2026-04-20", "build", "2026-04-20", 0, 0, True),
+    ]
     # Each run kept its reconciliation snapshot (no customer statements in this ledger: empty ones).
     assert snapshots == [("2026-04-10", 0), ("2026-04-20", 0)]
 
