@@ -13,6 +13,14 @@ As of 2026-03-10, EUR, window 5 days (var bank_match_window_days). Customers C-A
 | (none)      |       |        |           | 03-09 70,00 from "Gamma KG", end-to-end E2E-X        | UNAPPLIED_CASH, 70.00           |
 | (none)      |       |        |           | 03-09 5.000,00 from "Cash pool concentration account"| left out (bank_credit_exclusions)|
 | (none)      |       |        |           | P1's credit again in a second export file            | DUPLICATE, 100.00               |
+| P7 (C-A)    | 03-05 | 120.00 | (none)    | 03-06 300,00 "INV-8 INV-9" (P7 paid INV-8, P8 INV-9) | MATCHED, remittance_several_payments, 120.00 of it |
+| P8 (C-A)    | 03-05 | 180.00 | (none)    |   (the same credit)                                  | MATCHED, remittance_several_payments, 180.00 of it |
+| P9 (C-B)    | 03-07 | 500.00 | (none)    | 03-07 200,00 "INV-10 Teil 1" and 03-08 300,00 "INV-10 Teil 2" (P9 paid INV-10) | MATCHED, remittance_several_credits, 200.00 + 300.00 |
+
+The credit of 03-06 names two invoices, each paid by its own payment: rule 2 cannot pair it with either alone,
+and no payment has its amount; rule 5 pairs it with both, since P7 + P8 = 120.00 + 180.00 = 300.00. The two
+credits naming INV-10 are P9's instalments: rule 2 finds two credits for P9, and rule 6 pairs both with it, since
+200.00 + 300.00 = 500.00.
 """
 
 from __future__ import annotations
@@ -52,7 +60,10 @@ def test_each_rule_and_status(clean_warehouse: str, tmp_path: Path) -> None:
     write_extract(erp, "customers", ("customer_id", "customer_name", "currency_code"),
                   [("C-A", "Alpha GmbH", "EUR"), ("C-B", "Beta AG", "EUR")])  # fmt: skip
     write_extract(erp, "invoices", ("invoice_id", "customer_id", "invoice_date", "due_date", "currency_code", "amount"),
-                  [("INV-7", "C-A", "2026-02-01", "2026-03-03", "EUR", "250.00")])  # fmt: skip
+                  [("INV-7", "C-A", "2026-02-01", "2026-03-03", "EUR", "250.00"),
+                   ("INV-8", "C-A", "2026-02-05", "2026-03-07", "EUR", "120.00"),
+                   ("INV-9", "C-A", "2026-02-06", "2026-03-08", "EUR", "180.00"),
+                   ("INV-10", "C-B", "2026-02-07", "2026-03-09", "EUR", "500.00")])  # fmt: skip
     write_extract(
         erp, "payments", ("payment_id", "customer_id", "payment_date", "currency_code", "amount", "reference"),
         [
@@ -62,10 +73,14 @@ def test_each_rule_and_status(clean_warehouse: str, tmp_path: Path) -> None:
             ("P4", "C-B", "2026-03-06", "EUR", "55.55", ""),
             ("P5", "C-A", "2026-03-06", "EUR", "300.00", "E2E-5"),
             ("P6", "C-B", "2026-03-02", "EUR", "40.00", "E2E-6"),
+            ("P7", "C-A", "2026-03-05", "EUR", "120.00", ""),
+            ("P8", "C-A", "2026-03-05", "EUR", "180.00", ""),
+            ("P9", "C-B", "2026-03-07", "EUR", "500.00", ""),
         ],
     )  # fmt: skip
     write_extract(erp, "payment_applications", ("payment_id", "invoice_id", "applied_amount", "applied_date"),
-                  [("P2", "INV-7", "250.00", "2026-03-03")])  # fmt: skip
+                  [("P2", "INV-7", "250.00", "2026-03-03"), ("P7", "INV-8", "120.00", "2026-03-05"),
+                   ("P8", "INV-9", "180.00", "2026-03-05"), ("P9", "INV-10", "500.00", "2026-03-07")])  # fmt: skip
     assert not [r for r in load_extract_dir(url, tmp_path / "erp") if r.status == "rejected"]
 
     first = tmp_path / "giro_march.csv"
@@ -79,6 +94,9 @@ def test_each_rule_and_status(clean_warehouse: str, tmp_path: Path) -> None:
             + _line("09.03.2026", "", "", "B. AG", "55,55")
             + _line("09.03.2026", "Anzahlung", "E2E-X", "Gamma KG", "70,00")
             + _line("09.03.2026", "Cash pool funding", "", "Cash pool concentration account", "5.000,00")
+            + _line("06.03.2026", "Rechnungen INV-8 INV-9", "", "Alpha GmbH", "300,00")
+            + _line("07.03.2026", "INV-10 Teil 1", "", "Beta AG", "200,00")
+            + _line("08.03.2026", "INV-10 Teil 2", "", "Beta AG", "300,00")
         ).encode("cp1252")
     )
     second = tmp_path / "giro_resent.csv"
@@ -96,20 +114,66 @@ def test_each_rule_and_status(clean_warehouse: str, tmp_path: Path) -> None:
     )
     with warehouse.connect(url) as conn:
         rows = conn.execute(
-            """select payment_id, bank_amount, status, match_rule, match_confidence, difference_amount, is_unexplained
+            """select payment_id, bank_amount, status, match_rule, match_confidence, difference_amount, is_unexplained,
+                      match_group_size
                  from marts.fct_bank_reconciliation
                 order by payment_id nulls last, bank_amount"""
         ).fetchall()
     assert rows == [
-        ("P1", D("100.00"), "MATCHED", "reference", D("1.00"), D("0.00"), False),
-        ("P2", D("250.00"), "MATCHED", "invoice_in_remittance", D("0.90"), D("0.00"), False),
-        ("P3", D("80.00"), "MATCHED", "amount_and_counterparty", D("0.80"), D("0.00"), False),
-        ("P4", D("55.55"), "MATCHED", "amount_only", D("0.60"), D("0.00"), False),
+        ("P1", D("100.00"), "MATCHED", "reference", D("1.00"), D("0.00"), False, 1),
+        ("P2", D("250.00"), "MATCHED", "invoice_in_remittance", D("0.90"), D("0.00"), False, 1),
+        ("P3", D("80.00"), "MATCHED", "amount_and_counterparty", D("0.80"), D("0.00"), False, 1),
+        ("P4", D("55.55"), "MATCHED", "amount_only", D("0.60"), D("0.00"), False, 1),
         # 297.50 - 300.00: the bank fee.
-        ("P5", D("297.50"), "AMOUNT_DIFFERENCE", "reference", D("1.00"), D("-2.50"), True),
+        ("P5", D("297.50"), "AMOUNT_DIFFERENCE", "reference", D("1.00"), D("-2.50"), True, 1),
         # 03-02 to 03-10 = 8 days > 5.
-        ("P6", None, "NOT_BANKED", None, None, D("-40.00"), True),
-        (None, D("70.00"), "UNAPPLIED_CASH", None, None, D("70.00"), True),
+        ("P6", None, "NOT_BANKED", None, None, D("-40.00"), True, 1),
+        # The 300.00 credit of 03-06, spread over the two payments it paid.
+        ("P7", D("120.00"), "MATCHED", "remittance_several_payments", D("0.85"), D("0.00"), False, 2),
+        ("P8", D("180.00"), "MATCHED", "remittance_several_payments", D("0.85"), D("0.00"), False, 2),
+        # P9's two instalments, one row each.
+        ("P9", D("200.00"), "MATCHED", "remittance_several_credits", D("0.85"), D("0.00"), False, 2),
+        ("P9", D("300.00"), "MATCHED", "remittance_several_credits", D("0.85"), D("0.00"), False, 2),
+        (None, D("70.00"), "UNAPPLIED_CASH", None, None, D("70.00"), True, 1),
         # P1's credit seen again in the second file.
-        (None, D("100.00"), "DUPLICATE", None, None, D("100.00"), True),
+        (None, D("100.00"), "DUPLICATE", None, None, D("100.00"), True, 1),
     ]
+    with warehouse.connect(url) as conn:
+        groups = conn.execute(
+            """select match_group_key like 'erp:%%', sum(bank_amount), sum(payment_amount), count(*)
+                 from marts.fct_bank_reconciliation where match_group_size > 1
+                group by match_group_key order by 2"""
+        ).fetchall()
+    # Rule 5 shares the credit's key: 120.00 + 180.00 = 300.00 on both sides; rule 6 the payment's: 200.00 + 300.00.
+    assert groups == [(False, D("300.00"), D("300.00"), 2), (True, D("500.00"), D("500.00"), 2)]
+
+
+def test_rules_left_out_pair_nothing(clean_warehouse: str, tmp_path: Path) -> None:
+    """var bank_match_rules runs only the rules it names: with the reference rule alone, P1 and P5 pair (their
+    end-to-end ids) and everything the other rules paired is left: the credits as UNAPPLIED_CASH, the payments as
+    NOT_BANKED (past the window or not)."""
+    test_each_rule_and_status(clean_warehouse, tmp_path)
+    transform.run_dbt(
+        ["run", "--select", "fct_bank_reconciliation", "--vars",
+         '{"as_of_date": "2026-03-10", "bank_match_rules": ["reference"]}'],
+        url=clean_warehouse,
+    )  # fmt: skip
+    with warehouse.connect(clean_warehouse) as conn:
+        rows = conn.execute(
+            """select status, count(*), string_agg(coalesce(payment_id, '-'), ',' order by payment_id)
+                 from marts.fct_bank_reconciliation group by status order by status"""
+        ).fetchall()
+    # Bank credits: 100 (P1), 250, 80, 297.50 (P5), 55.55, 70, 300, 200, 300 and the duplicate 100.
+    assert rows == [
+        ("AMOUNT_DIFFERENCE", 1, "P5"),
+        ("DUPLICATE", 1, "-"),
+        ("MATCHED", 1, "P1"),
+        ("NOT_BANKED", 7, "P2,P3,P4,P6,P7,P8,P9"),
+        ("UNAPPLIED_CASH", 7, "-,-,-,-,-,-,-"),
+    ]
+    with pytest.raises(RuntimeError, match="bank_match_rules' must list rules among"):
+        transform.run_dbt(
+            ["run", "--select", "fct_bank_reconciliation", "--vars",
+             '{"as_of_date": "2026-03-10", "bank_match_rules": ["by_magic"]}'],
+            url=clean_warehouse,
+        )  # fmt: skip

@@ -21,7 +21,7 @@ ROW = (
 
 BANK_ROW = (
     "erp:P6", None, None, None, None, None, None, "P6", "C-B", date(2026, 3, 2), Decimal("40.00"), "EUR", None, None,
-    Decimal("-40.00"), "NOT_BANKED", True,
+    Decimal("-40.00"), "NOT_BANKED", True, "erp:P6", 1,
 )  # fmt: skip
 
 
@@ -35,11 +35,11 @@ def _set_bank_mart(url: str, rows: list[tuple[object, ...]]) -> None:
                    bank_booking_date date, bank_amount numeric(18,2), bank_end_to_end_id text, payment_id text,
                    customer_id text, payment_date date, payment_amount numeric(18,2), currency_code text,
                    match_rule text, match_confidence numeric(3,2), difference_amount numeric(18,2), status text,
-                   is_unexplained boolean)"""
+                   is_unexplained boolean, match_group_key text, match_group_size integer)"""
         )
         with conn.cursor() as cur:
             cur.executemany(
-                f"insert into marts.fct_bank_reconciliation ({columns}) values ({', '.join(['%s'] * 17)})",
+                f"insert into marts.fct_bank_reconciliation ({columns}) values ({', '.join(['%s'] * len(pipeline.BANK_RESULT_COLUMNS))})",
                 rows,
             )
         conn.commit()

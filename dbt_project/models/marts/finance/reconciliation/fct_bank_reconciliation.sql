@@ -10,16 +10,36 @@
 -- cannot be looked for in it). One dated before the first statement may have been booked before it too: it is
 -- paired when the bank shows it, and not followed up when it does not (is_before_bank_history).
 --
--- Rules, in order; each pairs only what the earlier ones left, and only one-to-one (a candidate that could pair
+-- Rules, in order (var bank_match_rules: those that run; all by default); each pairs only what the earlier ones
+-- left, and never guesses (a candidate that could pair
 -- with two is left for a later rule, or unmatched):
 --   1. reference (confidence 1.00): the bank's end-to-end id or structured creditor reference is the payment's
 --      reference;
 --   2. invoice_in_remittance (0.90): the remittance text names an invoice the payment was applied to;
 --   3. amount_and_counterparty (0.80): same amount and currency, the counterparty is the paying customer (name),
 --      booked within bank_match_window_days of the payment date;
---   4. amount_only (0.60): same amount and currency within the window, the only candidate on both sides.
--- A bank line that pays several invoices is one payment applied to several invoices in the ERP; several bank
--- lines paying one invoice are several payments: both pair one line with one payment.
+--   4. amount_only (0.60): same amount and currency within the window, the only candidate on both sides;
+--   5. remittance_several_payments (0.85): one bank credit whose remittance text names the invoices of several
+--      payments (the ERP booked a receipt per invoice), which add up to exactly the credit;
+--   6. remittance_several_credits (0.85): several bank credits whose remittance texts name the invoices of one
+--      payment (paid in instalments, booked as one receipt), which add up to exactly the payment.
+-- Rules 1-4 pair one line with one payment: a bank line that pays several invoices is one payment applied to
+-- several invoices in the ERP, and several lines paying one invoice are several payments. Rules 5 and 6 pair the
+-- rest through the invoices, within the window; every member of the group has no other candidate. A group has a
+-- row per member of its larger side, the one on the other side spread over them: bank_amount (rule 5) or
+-- payment_amount (rule 6) is the part of it that the row's member accounts for, so sums over rows stay right;
+-- match_group_key and match_group_size tie the rows of one match together.
+{%- set all_rules = [
+    'reference', 'invoice_in_remittance', 'amount_and_counterparty', 'amount_only',
+    'remittance_several_payments', 'remittance_several_credits',
+] -%}
+{%- set rules = var('bank_match_rules', all_rules) -%}
+{%- if rules is string or rules | reject('in', all_rules) | list -%}
+    {{ exceptions.raise_compiler_error(
+        "The var 'bank_match_rules' must list rules among " ~ all_rules | join(', ') ~ ", got " ~ rules ~ "."
+    ) }}
+{%- endif -%}
+{#- A rule left out of bank_match_rules pairs nothing: its condition below is false. -#}
 {%- set window_days = var('bank_match_window_days', 5) | string | trim -%}
 {%- if not modules.re.match('^[0-9]+$', window_days) -%}
     {{ exceptions.raise_compiler_error(
@@ -121,6 +141,7 @@ rule_1_candidates as (
 
 rule_1 as (
     {{ one_to_one_pairs('rule_1_candidates', 'reference', '1.00') }}
+    and {{ 'reference' in rules }}
 ),
 
 -- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
@@ -139,6 +160,7 @@ rule_2_candidates as (
 
 rule_2 as (
     {{ one_to_one_pairs('rule_2_candidates', 'invoice_in_remittance', '0.90') }}
+    and {{ 'invoice_in_remittance' in rules }}
 ),
 
 matched_1_2 as (
@@ -173,6 +195,7 @@ rule_3_candidates as (
 
 rule_3 as (
     {{ one_to_one_pairs('rule_3_candidates', 'amount_and_counterparty', '0.80') }}
+    and {{ 'amount_and_counterparty' in rules }}
 ),
 
 rule_4_candidates as (
@@ -183,14 +206,82 @@ rule_4_candidates as (
 
 rule_4 as (
     {{ one_to_one_pairs('rule_4_candidates', 'amount_only', '0.60') }}
+    and {{ 'amount_only' in rules }}
 ),
 
-matched as (
+matched_1_4 as (
     select * from matched_1_2
     union all
     select * from rule_3
     union all
     select * from rule_4
+),
+
+-- Rules 5 and 6: several payments for one bank credit, several credits for one payment -------------------------
+group_candidates as (
+    select distinct
+        credits.bank_line_key,
+        payments.payment_id,
+        credits.amount as bank_amount,
+        payments.payment_amount
+    from credits
+    inner join {{ ref('stg_erp__payment_applications') }} as applications
+        on credits.remittance_text is not null
+        and position(upper(applications.invoice_id) in upper(credits.remittance_text)) > 0
+    inner join payments
+        on applications.payment_id = payments.payment_id
+        and payments.currency_code = credits.currency_code
+        and credits.booking_date
+            between {{ dbt.dateadd('day', -1 * (window_days | int), 'payments.payment_date') }}
+            and {{ dbt.dateadd('day', window_days | int, 'payments.payment_date') }}
+    where credits.bank_line_key not in (select bank_line_key from matched_1_4)
+        and payments.payment_id not in (select payment_id from matched_1_4)
+),
+
+group_candidates_counted as (
+    select
+        *,
+        count(*) over (partition by bank_line_key) as line_candidates,
+        count(*) over (partition by payment_id) as payment_candidates,
+        sum(payment_amount) over (partition by bank_line_key) as line_candidates_amount,
+        sum(bank_amount) over (partition by payment_id) as payment_candidates_amount
+    from group_candidates
+),
+
+rule_5 as (
+    select bank_line_key, payment_id, 'remittance_several_payments' as match_rule, 0.85 as confidence
+    from (
+        select
+            *,
+            max(payment_candidates) over (partition by bank_line_key) as most_lines_of_a_payment
+        from group_candidates_counted
+    ) as by_line
+    where line_candidates >= 2
+        and line_candidates_amount = bank_amount
+        and most_lines_of_a_payment = 1
+        and {{ 'remittance_several_payments' in rules }}
+),
+
+rule_6 as (
+    select bank_line_key, payment_id, 'remittance_several_credits' as match_rule, 0.85 as confidence
+    from (
+        select
+            *,
+            max(line_candidates) over (partition by payment_id) as most_payments_of_a_line
+        from group_candidates_counted
+    ) as by_payment
+    where payment_candidates >= 2
+        and payment_candidates_amount = payment_amount
+        and most_payments_of_a_line = 1
+        and {{ 'remittance_several_credits' in rules }}
+),
+
+matched as (
+    select * from matched_1_4
+    union all
+    select * from rule_5
+    union all
+    select * from rule_6
 ),
 
 -- Every bank credit and every payment, paired where a rule paired them -----------------------------------------
@@ -225,31 +316,64 @@ rows_paired as (
     where payments.payment_id not in (select payment_id from matched)
 ),
 
+-- The amounts each row accounts for: a group's single side spread over its members (see the header).
+rows_with_amounts as (
+    select
+        rows_paired.*,
+        case
+            when rows_paired.match_rule = 'remittance_several_payments' then payments.payment_amount
+            else credits_ranked.amount
+        end as row_bank_amount,
+        case
+            when rows_paired.match_rule = 'remittance_several_credits' then credits_ranked.amount
+            else payments.payment_amount
+        end as row_payment_amount,
+        case
+            when rows_paired.match_rule = 'remittance_several_credits' then 'erp:' || rows_paired.payment_id
+            else coalesce(rows_paired.bank_line_key, 'erp:' || rows_paired.payment_id)
+        end as match_group_key
+    from rows_paired
+    left join credits_ranked
+        on rows_paired.bank_line_key = credits_ranked.bank_line_key
+    left join payments
+        on rows_paired.payment_id = payments.payment_id
+),
+
 final as (
     select
-        coalesce(rows_paired.bank_line_key, 'erp:' || rows_paired.payment_id) as reconciliation_key,
+        case
+            when rows_paired.match_rule = 'remittance_several_payments'
+                then rows_paired.bank_line_key || '/erp:' || rows_paired.payment_id
+            else coalesce(rows_paired.bank_line_key, 'erp:' || rows_paired.payment_id)
+        end as reconciliation_key,
         rows_paired.bank_line_key,
         credits_ranked.file_sha256 as bank_file_sha256,
         credits_ranked.account_id as bank_account_id,
         credits_ranked.booking_date as bank_booking_date,
-        cast(credits_ranked.amount as numeric(18, 2)) as bank_amount,
+        cast(rows_paired.row_bank_amount as numeric(18, 2)) as bank_amount,
         credits_ranked.end_to_end_id as bank_end_to_end_id,
         credits_ranked.counterparty_name as bank_counterparty_name,
         credits_ranked.remittance_text as bank_remittance_text,
         rows_paired.payment_id,
         payments.customer_id,
         payments.payment_date,
-        payments.payment_amount,
+        cast(rows_paired.row_payment_amount as numeric(18, 2)) as payment_amount,
         payments.payment_reference,
         coalesce(credits_ranked.currency_code, payments.currency_code) as currency_code,
         rows_paired.match_rule,
         cast(rows_paired.confidence as numeric(3, 2)) as match_confidence,
-        cast(coalesce(credits_ranked.amount, 0) - coalesce(payments.payment_amount, 0) as numeric(18, 2))
-            as difference_amount,
+        rows_paired.match_group_key,
+        cast(count(*) over (partition by rows_paired.match_group_key) as integer) as match_group_size,
+        cast(
+            coalesce(rows_paired.row_bank_amount, 0) - coalesce(rows_paired.row_payment_amount, 0) as numeric(18, 2)
+        ) as difference_amount,
         case
             when credits_ranked.occurrence > 1 then 'DUPLICATE'
             when rows_paired.bank_line_key is not null and rows_paired.payment_id is not null then
-                case when credits_ranked.amount = payments.payment_amount then 'MATCHED' else 'AMOUNT_DIFFERENCE' end
+                case
+                    when rows_paired.row_bank_amount = rows_paired.row_payment_amount then 'MATCHED'
+                    else 'AMOUNT_DIFFERENCE'
+                end
             when rows_paired.bank_line_key is not null then 'UNAPPLIED_CASH'
             else 'NOT_BANKED'
         end as status,
@@ -262,7 +386,7 @@ final as (
                 then {{ dbt.datediff('credits_ranked.booking_date', as_of_date(), 'day') }}
         end as days_unapplied,
         coalesce(payments.is_before_bank_history, false) as is_before_bank_history
-    from rows_paired
+    from rows_with_amounts as rows_paired
     left join credits_ranked
         on rows_paired.bank_line_key = credits_ranked.bank_line_key
     left join payments
