@@ -240,6 +240,48 @@ def report(as_of: date, out: Path) -> None:
         click.echo(str(path))
 
 
+@main.command()
+@click.option("--run", "run_id", required=True, help="The run (audit.pipeline_runs.run_id) to reproduce.")
+@click.option("--keep", is_flag=True, help="Keep the scratch schemas (reproduce_<snapshot>_*) to look into.")
+@click.option("--json", "as_json", is_flag=True)
+def reproduce(run_id: str, keep: bool, as_json: bool) -> None:
+    """Rebuild a past run's reconciliation from the inputs recorded for it and compare it with what the run stored.
+
+    Exits 1 when they differ (the differing rows are printed), 2 when the run cannot be reproduced."""
+    from ingestion.reproduce import ReproduceError
+    from ingestion.reproduce import reproduce as rebuild
+
+    try:
+        result = rebuild(run_id, keep=keep)
+    except ReproduceError as error:
+        click.echo(f"cannot reproduce: {error}", err=True)
+        sys.exit(2)
+    if as_json:
+        _echo_json(result.as_dict())
+    else:
+        click.echo(
+            f"run {result.run_id} ({result.business_date}), snapshot {result.snapshot_id}, inputs up to load batch "
+            f"{result.input_batch_id}; code {result.code_version} (the run's: {result.recorded_code_version})"
+        )
+        for c in result.comparisons:
+            verdict = (
+                "equal"
+                if c.equal
+                else f"{c.only_stored_count} stored rows and {c.only_rebuilt_count} rebuilt rows differ"
+            )
+            click.echo(f"  {c.mart}: {c.stored_rows} stored, {c.rebuilt_rows} rebuilt: {verdict}")
+            for row in c.only_stored:
+                click.echo(f"    stored only:  {row}")
+            for row in c.only_rebuilt:
+                click.echo(f"    rebuilt only: {row}")
+        if keep:
+            click.echo(f"scratch schemas kept: {result.scratch_prefix}*")
+        if not result.equal and result.recorded_code_version != result.code_version:
+            click.echo("the run was recorded with other code: a difference may come from the code", err=True)
+    if not result.equal:
+        sys.exit(1)
+
+
 # ---- transform / check / run -------------------------------------------------------------------------------------
 
 
