@@ -238,42 +238,14 @@ group_candidates as (
         and payments.payment_id not in (select payment_id from matched_1_4)
 ),
 
-group_candidates_counted as (
-    select
-        *,
-        count(*) over (partition by bank_line_key) as line_candidates,
-        count(*) over (partition by payment_id) as payment_candidates,
-        sum(payment_amount) over (partition by bank_line_key) as line_candidates_amount,
-        sum(bank_amount) over (partition by payment_id) as payment_candidates_amount
-    from group_candidates
-),
-
 rule_5 as (
-    select bank_line_key, payment_id, 'remittance_several_payments' as match_rule, 0.85 as confidence
-    from (
-        select
-            *,
-            max(payment_candidates) over (partition by bank_line_key) as most_lines_of_a_payment
-        from group_candidates_counted
-    ) as by_line
-    where line_candidates >= 2
-        and line_candidates_amount = bank_amount
-        and most_lines_of_a_payment = 1
-        and {{ 'remittance_several_payments' in rules }}
+    {{ one_to_many_pairs('group_candidates', 'bank_line', 'payment', 'remittance_several_payments', '0.85') }}
+    and {{ 'remittance_several_payments' in rules }}
 ),
 
 rule_6 as (
-    select bank_line_key, payment_id, 'remittance_several_credits' as match_rule, 0.85 as confidence
-    from (
-        select
-            *,
-            max(line_candidates) over (partition by payment_id) as most_payments_of_a_line
-        from group_candidates_counted
-    ) as by_payment
-    where payment_candidates >= 2
-        and payment_candidates_amount = payment_amount
-        and most_payments_of_a_line = 1
-        and {{ 'remittance_several_credits' in rules }}
+    {{ one_to_many_pairs('group_candidates', 'payment', 'bank_line', 'remittance_several_credits', '0.85') }}
+    and {{ 'remittance_several_credits' in rules }}
 ),
 
 matched as (
