@@ -3,7 +3,8 @@
 
 For the business date (the `business_date` param of a manual run, else the start of the data interval):
 
-1. **start_run** records the run in `audit.pipeline_runs` (code version, start) and sets the scope of the day's
+1. **start_run** records the run in `audit.pipeline_runs` (code version, start), takes the warehouse lock (one
+   run writes at a time; released when the run ends, success or failure) and sets the scope of the day's
    dbt data tests: the rows loaded or recomputed since the last successful run (`pipeline.data_tests_from_batch`);
    every row on the weekly full-check day (`AR_FULL_DATA_TESTS_WEEKDAY`, default sunday) or with the
    `full_data_tests` param.
@@ -83,7 +84,7 @@ def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
 def ar_daily() -> None:
     @task
     def start_run(**context) -> str:  # type: ignore[no-untyped-def]
-        from ingestion.pipeline import data_tests_from_batch
+        from ingestion.pipeline import acquire_warehouse_lock, data_tests_from_batch
         from ingestion.pipeline import start_run as record_start
         from ingestion.warehouse import init_warehouse
 
@@ -91,6 +92,8 @@ def ar_daily() -> None:
         day = business_date(context)
         # Before the day's loads: the scope is everything loaded after the last successful run's start.
         scope = data_tests_from_batch(day, full=bool(context["params"].get("full_data_tests")))
+        # One run writes the warehouse at a time; a locked start fails and is retried with backoff.
+        acquire_warehouse_lock(context["run_id"], day)
         record_start(context["run_id"], day, data_tests_from_batch=scope)
         context["ti"].xcom_push(key="data_tests_from_batch", value=scope)
         return day.isoformat()

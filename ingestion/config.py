@@ -17,6 +17,7 @@ ENV_LANDING_DIR = "AR_LANDING_DIR"
 ENV_REPORTS_DIR = "AR_REPORTS_DIR"
 ENV_PG_PORT = "AR_PG_PORT"
 ENV_FULL_DATA_TESTS_WEEKDAY = "AR_FULL_DATA_TESTS_WEEKDAY"
+ENV_WAREHOUSE_LOCK_STALE_HOURS = "AR_WAREHOUSE_LOCK_STALE_HOURS"
 
 # Variables the docker-compose stack must pass to Airflow for the DAGs to work.
 STACK_ENV_VARS = (ENV_WAREHOUSE_URL, ENV_LANDING_DIR, ENV_REPORTS_DIR)
@@ -54,6 +55,18 @@ def full_data_tests_weekday() -> int | None:
             f"{ENV_FULL_DATA_TESTS_WEEKDAY}={value!r}: expected a weekday's name (monday ... sunday) or 'never'"
         )
     return WEEKDAYS.index(value)
+
+
+def warehouse_lock_stale_hours() -> float:
+    """After how many hours a run's warehouse lock no longer holds (AR_WAREHOUSE_LOCK_STALE_HOURS, default 12)."""
+    value = os.environ.get(ENV_WAREHOUSE_LOCK_STALE_HOURS, "12")
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1
+    if hours <= 0:
+        raise ValueError(f"{ENV_WAREHOUSE_LOCK_STALE_HOURS}={value!r}: expected a number of hours above 0")
+    return hours
 
 
 def local_pg_port() -> int:

@@ -87,6 +87,60 @@ def start_run(
         )
 
 
+class WarehouseLocked(RuntimeError):
+    """Another run is writing the warehouse."""
+
+
+LOCK_NAME = "ar_daily"
+
+
+def acquire_warehouse_lock(
+    run_id: str, business_date: date, url: str | None = None, *, stale_hours: float | None = None
+) -> None:
+    """Take the warehouse lock for the run (migration 017), or raise WarehouseLocked naming the run that holds it.
+
+    The run that holds it may take it again (a retried start_run). A holder whose run is no longer running
+    (audit.pipeline_runs.outcome), or that took it more than stale_hours ago (AR_WAREHOUSE_LOCK_STALE_HOURS,
+    default 12: a run killed so hard that nothing marked it failed), no longer holds it."""
+    hours = stale_hours if stale_hours is not None else config.warehouse_lock_stale_hours()
+    with warehouse.connect(url) as conn:
+        taken = conn.execute(
+            """insert into audit.warehouse_lock as held (lock_name, run_id, business_date)
+               values (%s, %s, %s)
+               on conflict (lock_name) do update
+                  set run_id = excluded.run_id, business_date = excluded.business_date,
+                      acquired_at = clock_timestamp()
+                where held.run_id = excluded.run_id
+                   or held.acquired_at < clock_timestamp() - make_interval(secs => %s)
+                   or not exists (select 1 from audit.pipeline_runs as runs
+                                   where runs.run_id = held.run_id and runs.outcome = 'running')
+               returning run_id""",
+            (LOCK_NAME, run_id, business_date, hours * 3600),
+        ).fetchone()
+        if taken is None:
+            holder = conn.execute(
+                "select run_id, business_date, acquired_at from audit.warehouse_lock where lock_name = %s",
+                (LOCK_NAME,),
+            ).fetchone()
+            conn.rollback()
+            assert holder is not None
+            raise WarehouseLocked(
+                f"run {holder[0]} (business date {holder[1]}) has been writing the warehouse since {holder[2]}; "
+                f"run {run_id} ({business_date}) waits for it (retry later, or mark that run failed in "
+                "audit.pipeline_runs if it is dead)"
+            )
+        conn.commit()
+
+
+def release_warehouse_lock(run_id: str, url: str | None = None) -> None:
+    """Give the lock back if the run holds it."""
+    with warehouse.connect(url) as conn:
+        conn.execute(
+            "delete from audit.warehouse_lock where lock_name = %s and run_id = %s", (LOCK_NAME, run_id)
+        )
+        conn.commit()
+
+
 def data_tests_from_batch(business_date: date, *, full: bool = False, url: str | None = None) -> int | None:
     """The scope of the day's dbt data tests (var data_tests_from_batch, macro data_test_scope): the rows loaded or
     recomputed after the returned load batch. None tests every row: asked for (`full`), on the weekly full-check
@@ -115,6 +169,7 @@ def data_tests_from_batch(business_date: date, *, full: bool = False, url: str |
 def finish_run(
     run_id: str, outcome: str, summary: dict[str, Any] | None = None, url: str | None = None
 ) -> None:
+    release_warehouse_lock(run_id, url)
     with warehouse.connect(url) as conn:
         # The run's dbt invocation: the latest its builds recorded (a node retried alone records its own).
         conn.execute(
