@@ -37,6 +37,7 @@ from common import (
     DEFAULT_ARGS,
     TIMEZONE,
     business_date,
+    notify_failure,
     run_consumers_after_producer,
 )
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -57,7 +58,8 @@ DATA_TESTS_FROM_BATCH = "{{ ti.xcom_pull(task_ids='start_run', key='data_tests_f
 def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
     from ingestion.pipeline import finish_run
 
-    finish_run(context["run_id"], "failed", {"failed_task": context["task_instance"].task_id})
+    task_instance = context.get("task_instance")
+    finish_run(context["run_id"], "failed", {"failed_task": getattr(task_instance, "task_id", None)})
 
 
 @dag(
@@ -79,7 +81,7 @@ def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
             description="Test every row of the warehouse, not only what the day loaded and recomputed.",
         ),
     },
-    on_failure_callback=_mark_run_failed,
+    on_failure_callback=[_mark_run_failed, notify_failure],
 )
 def ar_daily() -> None:
     @task

@@ -18,6 +18,11 @@ ENV_REPORTS_DIR = "AR_REPORTS_DIR"
 ENV_PG_PORT = "AR_PG_PORT"
 ENV_FULL_DATA_TESTS_WEEKDAY = "AR_FULL_DATA_TESTS_WEEKDAY"
 ENV_WAREHOUSE_LOCK_STALE_HOURS = "AR_WAREHOUSE_LOCK_STALE_HOURS"
+# Failure notifications (ingestion/notify.py): the targets, and the SMTP server for email targets.
+ENV_NOTIFY = "AR_NOTIFY"
+ENV_SMTP_HOST = "AR_SMTP_HOST"
+ENV_SMTP_PORT = "AR_SMTP_PORT"
+ENV_SMTP_FROM = "AR_SMTP_FROM"
 
 # Variables the docker-compose stack must pass to Airflow for the DAGs to work.
 STACK_ENV_VARS = (ENV_WAREHOUSE_URL, ENV_LANDING_DIR, ENV_REPORTS_DIR)

@@ -33,12 +33,38 @@ TIMEZONE = os.environ.get("AR_TIMEZONE", "UTC")
 # Midnight in the business timezone closes the day; the run for day D starts when D is over.
 DAILY_SCHEDULE = os.environ.get("AR_DAILY_SCHEDULE", "0 0 * * *")
 
+
+def notify_failure(context: Any) -> None:
+    """on_failure_callback of every task (DEFAULT_ARGS) and of the DAG run: the failure goes to the AR_NOTIFY
+    targets (ingestion.notify: the log, a webhook, an email)."""
+    from ingestion.notify import Event, send
+
+    task_instance = context.get("task_instance")
+    task_id = getattr(task_instance, "task_id", None) if task_instance is not None else None
+    try:
+        day: str | None = business_date(context).isoformat()
+    except Exception:  # noqa: BLE001 - a run without a date still gets its notification
+        day = None
+    dag = context.get("dag")
+    send(
+        Event(
+            kind="task_failed" if task_id else "run_failed",
+            dag_id=getattr(dag, "dag_id", None) or str(context.get("dag_id", "?")),
+            run_id=str(context.get("run_id", "?")),
+            business_date=day,
+            task_id=task_id,
+            message=str(context.get("exception") or context.get("reason") or "failed"),
+        )
+    )
+
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
+    "on_failure_callback": notify_failure,
 }
 
 

@@ -44,6 +44,17 @@ def test_every_dag_has_owner_retries_tags_and_docs(dagbag) -> None:  # type: ign
             assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
 
 
+def test_every_failure_is_notified(dagbag) -> None:  # type: ignore[no-untyped-def]
+    from common import notify_failure
+
+    for dag_id, dag in dagbag.dags.items():
+        assert notify_failure in (dag.on_failure_callback or []), f"{dag_id}: a failed run is not notified"
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback or []
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert notify_failure in callbacks, f"{dag_id}.{task.task_id}: a failed task is not notified"
+
+
 def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["ar_daily"]
     ids = set(dag.task_ids)
