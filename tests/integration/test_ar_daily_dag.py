@@ -65,6 +65,10 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
 
     # Everything loads on the first run, the payment of 2026-04-20 included; the as-of rule must ignore it then.
     first = run_day(date(2026, 4, 10))
+    # Running the date again changes no raw, intermediate or mart table and no reconciliation result.
+    once = _contents(fresh_warehouse)
+    run_day(date(2026, 4, 10))
+    assert _contents(fresh_warehouse) == once
     second = run_day(date(2026, 4, 20))
     assert first["business_date"] == "2026-04-10" and second["business_date"] == "2026-04-20"
 
@@ -77,14 +81,18 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
             "select invoice_id, open_amount, settled_date from marts.fct_invoices order by invoice_id"
         ).fetchall()
         runs = conn.execute(
-            "select business_date::text, outcome, data_tests_from_batch from audit.pipeline_runs order by 1"
+            "select business_date::text, outcome, data_tests_from_batch from audit.pipeline_runs order by started_at"
         ).fetchall()
+        (first_runs_last_batch,) = conn.execute(
+            """select max(batch_id) from audit.load_batches
+                where run_id = (select run_id from audit.pipeline_runs order by started_at limit 1)"""
+        ).fetchone()
         invocations = conn.execute(
             """select r.business_date::text, i.command, i.as_of_date::text, i.data_tests_from_batch, i.error_count,
                       i.node_count > 100
                  from audit.pipeline_runs r
                  join audit.dbt_invocations i on i.invocation_id = r.dbt_invocation_id and i.pipeline_run_id = r.run_id
-                order by 1"""
+                order by r.started_at"""
         ).fetchall()
         snapshots = conn.execute(
             """select s.as_of_date::text, s.statement_item_count from audit.reconciliation_snapshots s
@@ -103,26 +111,61 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
     ]
     # fct_invoices holds the latest build (as of 2026-04-20): neither invoice is settled.
     assert invoices == [("I1", Decimal("200.00"), None), ("I2", Decimal("500.00"), None)]
-    # The first run tested every row (no earlier successful run: data_tests_from_batch null); the second the rows
-    # loaded after the last batch before the first run started: the warehouse was empty then, so after batch 0.
-    assert runs == [("2026-04-10", "success", None), ("2026-04-20", "success", 0)]
+    # Both runs of 2026-04-10 tested every row (no successful run of an earlier date). 2026-04-20 tested the rows
+    # loaded after the last batch before the latest successful run of an earlier date (the re-run) started: those
+    # after the first run's last batch.
+    assert first_runs_last_batch is not None
+    assert runs == [
+        ("2026-04-10", "success", None),
+        ("2026-04-10", "success", None),
+        ("2026-04-20", "success", first_runs_last_batch),
+    ]
     # Each run names its dbt build (audit.dbt_invocations, written by the project's on-run-end hook): one `dbt
     # build` of the whole project (over 100 nodes) for the run's date, with the run's test scope, nothing failed.
     assert invocations == [
         ("2026-04-10", "build", "2026-04-10", None, 0, True),
-        ("2026-04-20", "build", "2026-04-20", 0, 0, True),
+        ("2026-04-10", "build", "2026-04-10", None, 0, True),
+        ("2026-04-20", "build", "2026-04-20", first_runs_last_batch, 0, True),
     ]
     # Each run kept its reconciliation snapshot (no customer statements in this ledger: empty ones).
-    assert snapshots == [("2026-04-10", 0), ("2026-04-20", 0)]
+    assert snapshots == [("2026-04-10", 0), ("2026-04-10", 0), ("2026-04-20", 0)]
 
-    # Re-running a date changes nothing that the first run got right.
-    run_day(date(2026, 4, 10))
-    with warehouse.connect(fresh_warehouse) as conn:
-        again = conn.execute(
-            """select as_of_date::text, invoice_id, open_amount, days_past_due, aging_bucket
-                 from marts.fct_ar_aging order by as_of_date, invoice_id"""
+
+# The tables a run's results live in. Left out: the logs of every run, which a second run adds to by design
+# (audit.pipeline_runs, load_batches, file_deliveries, dbt_invocations, check_results, reconciliation_snapshots).
+# The reconciliation results are compared without their snapshot: each run keeps its own snapshot of them.
+CONTENT_SCHEMAS = ("raw_erp", "raw_bank", "raw_statements", "raw_erp_history", "intermediate", "marts")
+CONTENT_AUDIT = ("files", "rejects", "statement_events", "customer_statement_events", "watermarks",
+                 "statement_reconciliation_results", "bank_reconciliation_results")  # fmt: skip
+
+
+def _contents(url: str) -> dict[str, tuple[int, str]]:
+    """Every result table: its distinct rows' count and an md5 of them in order (snapshot_id left out; every other
+    column counts, load timestamps included: a re-run must not even rewrite an unchanged row)."""
+    found: dict[str, tuple[int, str]] = {}
+    with warehouse.connect(url) as conn:
+        tables = conn.execute(
+            """select table_schema, table_name from information_schema.tables
+                where table_schema = any(%s) or (table_schema = 'audit' and table_name = any(%s))""",
+            (list(CONTENT_SCHEMAS), list(CONTENT_AUDIT)),
         ).fetchall()
-    assert again == aging
+        for schema, table in tables:
+            columns = [
+                c for (c,) in conn.execute(
+                    """select column_name from information_schema.columns
+                        where table_schema = %s and table_name = %s order by ordinal_position""",
+                    (schema, table),
+                ).fetchall()
+                if c not in ("snapshot_id",)
+            ]  # fmt: skip
+            listed = ", ".join(f'"{c}"' for c in columns)
+            count, digest = conn.execute(
+                f"""select count(*), md5(coalesce(string_agg(r::text, '|' order by r::text), ''))
+                      from (select distinct {listed} from "{schema}"."{table}") as r"""
+            ).fetchone()
+            found[f"{schema}.{table}"] = (count, digest)
+    assert "marts.fct_ar_aging" in found and "raw_erp.invoices" in found
+    return found
 
 
 def test_generated_company_loads_completely_and_ties_to_its_manifest(
