@@ -7,7 +7,8 @@ For the business date (the `business_date` param of a manual run, else the start
    run writes at a time; released when the run ends, success or failure) and sets the scope of the day's
    dbt data tests: the rows loaded or recomputed since the last successful run (`pipeline.data_tests_from_batch`);
    every row on the weekly full-check day (`AR_FULL_DATA_TESTS_WEEKDAY`, default sunday) or with the
-   `full_data_tests` param.
+   `full_data_tests` param. With the `full_refresh` param it drops the incremental models' tables, so the day's
+   build recreates them from the whole history (as `dbt build --full-refresh`; the aging's snapshots stay).
 2. **ingest_erp** extracts the ERP (database through its mapping, incremental by watermark; or CSV extracts).
 3. **ingest_bank** loads the bank statement files delivered up to the date; bad files go to quarantine.
    **ingest_statements** loads the customer statements (CSV, XLSX) delivered up to the date, the same way.
@@ -75,6 +76,11 @@ def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
         "business_date": Param(
             None, type=["null", "string"], format="date", description="Business date to run (manual runs)."
         ),
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="Rebuild the incremental models from the whole history (the aging's dated snapshots stay).",
+        ),
         "full_data_tests": Param(
             False,
             type="boolean",
@@ -97,6 +103,10 @@ def ar_daily() -> None:
         # One run writes the warehouse at a time; a locked start fails and is retried with backoff.
         acquire_warehouse_lock(context["run_id"], day)
         record_start(context["run_id"], day, data_tests_from_batch=scope)
+        if context["params"].get("full_refresh"):
+            from ingestion.transform import reset_incremental_models
+
+            reset_incremental_models()
         context["ti"].xcom_push(key="data_tests_from_batch", value=scope)
         return day.isoformat()
 
