@@ -10,7 +10,9 @@ For the business date (the `business_date` param of a manual run, else the start
    `full_data_tests` param. With the `full_refresh` param it drops the incremental models' tables, so the day's
    build recreates them from the whole history (as `dbt build --full-refresh`; the aging's snapshots stay).
 2. **ingest_erp** extracts the ERP (database through its mapping, incremental by watermark; or CSV extracts).
-3. **ingest_bank** loads the bank statement files delivered up to the date; bad files go to quarantine.
+3. **wait_for_bank_files** waits (reschedule mode, `AR_BANK_WAIT_SECONDS`, default 6 hours) for the day's bank
+   statements; when they never come it is skipped and the run goes on, the day's bank side marked incomplete.
+   **ingest_bank** loads the bank statement files delivered up to the date; bad files go to quarantine.
    **ingest_statements** loads the customer statements (CSV, XLSX) delivered up to the date, the same way.
 4. **check_raw** runs the Great Expectations raw-load checkpoint (schemas, keys, amounts, statement balances);
    a failed expectation is recorded in `audit.check_results` and reported, it does not fail the run.
@@ -43,6 +45,8 @@ from common import (
 )
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+from ingestion.config import bank_poke_seconds, bank_wait_seconds
 
 RAW_ERP = Asset("ar_warehouse.raw_erp")
 RAW_BANK = Asset("ar_warehouse.raw_bank")
@@ -116,7 +120,21 @@ def ar_daily() -> None:
 
         return _jsonable(run(business_date(context), run_id=context["run_id"]))
 
-    @task(outlets=[RAW_BANK])
+    @task.sensor(
+        mode="reschedule",
+        poke_interval=bank_poke_seconds(),
+        timeout=bank_wait_seconds(),
+        soft_fail=True,
+    )
+    def wait_for_bank_files(**context) -> bool:  # type: ignore[no-untyped-def]
+        """The day's bank statements are in (or none are expected that weekday). After the timeout the task is
+        skipped and the run goes on with what has arrived; summarize records the day's bank side as incomplete."""
+        from ingestion.pipeline import bank_files_arrived
+
+        return bank_files_arrived(business_date(context))
+
+    # Runs when the wait was skipped (timed out) too: the day goes on with the files it has.
+    @task(outlets=[RAW_BANK], trigger_rule="none_failed")
     def ingest_bank(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import ingest_bank as run
 
@@ -210,10 +228,12 @@ def ar_daily() -> None:
 
     started = start_run()
     erp = ingest_erp()
+    waited = wait_for_bank_files()
     bank = ingest_bank()
     statements = ingest_statements()
     checks = check_raw()
-    started >> [erp, bank, statements]
+    started >> [erp, waited, statements]
+    waited >> bank
     (
         [erp, bank, statements]
         >> checks
@@ -239,6 +259,7 @@ def _format(summary) -> str:  # type: ignore[no-untyped-def]
     return (
         f"ar_daily {summary['business_date']}: {summary['invoices']} invoices to date; open AR {open_ar}; "
         f"checks passed {summary['checks_passed']}, flagged {summary['checks_flagged']}"
+        + ("" if summary.get("bank_statements_for_date", True) else "; no bank statement for the date (incomplete)")
     )
 
 

@@ -51,6 +51,8 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         **dbt_env(config.warehouse_url()),
         config.ENV_LANDING_DIR: str(config.landing_dir()),
         config.ENV_REPORTS_DIR: str(config.reports_dir()),
+        # A local run goes on at once with the bank files it has (the DAG's default waits 6 hours for them).
+        config.ENV_BANK_WAIT_SECONDS: os.environ.get(config.ENV_BANK_WAIT_SECONDS, "0"),
     }
     env.update(extra or {})
     return env

@@ -18,6 +18,10 @@ ENV_REPORTS_DIR = "AR_REPORTS_DIR"
 ENV_PG_PORT = "AR_PG_PORT"
 ENV_FULL_DATA_TESTS_WEEKDAY = "AR_FULL_DATA_TESTS_WEEKDAY"
 ENV_WAREHOUSE_LOCK_STALE_HOURS = "AR_WAREHOUSE_LOCK_STALE_HOURS"
+# Waiting for the day's bank statements (ar_daily's wait_for_bank_files sensor).
+ENV_BANK_WAIT_SECONDS = "AR_BANK_WAIT_SECONDS"
+ENV_BANK_POKE_SECONDS = "AR_BANK_POKE_SECONDS"
+ENV_BANK_WEEKDAYS = "AR_BANK_WEEKDAYS"
 # Failure notifications (ingestion/notify.py): the targets, and the SMTP server for email targets.
 ENV_NOTIFY = "AR_NOTIFY"
 ENV_SMTP_HOST = "AR_SMTP_HOST"
@@ -60,6 +64,34 @@ def full_data_tests_weekday() -> int | None:
             f"{ENV_FULL_DATA_TESTS_WEEKDAY}={value!r}: expected a weekday's name (monday ... sunday) or 'never'"
         )
     return WEEKDAYS.index(value)
+
+
+def _seconds(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit():
+        raise ValueError(f"{name}={value!r}: expected a whole number of seconds")
+    return int(value)
+
+
+def bank_wait_seconds() -> int:
+    """How long ar_daily waits for the day's bank statements before it goes on without them
+    (AR_BANK_WAIT_SECONDS, default 6 hours; `arwh run` uses 0 unless it is set)."""
+    return _seconds(ENV_BANK_WAIT_SECONDS, 6 * 3600)
+
+
+def bank_poke_seconds() -> int:
+    """How often the wait looks for them (AR_BANK_POKE_SECONDS, default 5 minutes)."""
+    return _seconds(ENV_BANK_POKE_SECONDS, 300)
+
+
+def bank_weekdays() -> set[int]:
+    """The weekdays (0 = Monday) on which the banks deliver statements (AR_BANK_WEEKDAYS, names, comma-separated;
+    default monday to friday): on other days nothing is waited for."""
+    names = [n.strip().lower() for n in os.environ.get(ENV_BANK_WEEKDAYS, ",".join(WEEKDAYS[:5])).split(",")]
+    unknown = [n for n in names if n and n not in WEEKDAYS]
+    if unknown:
+        raise ValueError(f"{ENV_BANK_WEEKDAYS}: {unknown} are not weekdays (monday ... sunday)")
+    return {WEEKDAYS.index(n) for n in names if n}
 
 
 def warehouse_lock_stale_hours() -> float:

@@ -212,6 +212,15 @@ def ingest_erp(
     return []
 
 
+def bank_files_arrived(business_date: date, landing: Path | None = None) -> bool:
+    """Whether the day's bank statements are in: a file in the date's folder (landing/bank/YYYY-MM-DD/), or a day
+    on which the banks deliver none (config.bank_weekdays). What ar_daily's wait_for_bank_files sensor pokes."""
+    if business_date.weekday() not in config.bank_weekdays():
+        return True
+    folder = landing_sources(landing).bank_dir / business_date.isoformat()
+    return folder.is_dir() and any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
+
+
 def ingest_bank(
     business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
 ) -> list[dict[str, Any]]:
@@ -353,8 +362,14 @@ def day_summary(business_date: date, url: str | None = None) -> dict[str, Any]:
     open_total: dict[str, Any] = {}
     for currency, _bucket, _n, amount in buckets:
         open_total[currency] = open_total.get(currency, 0) + amount
+    bank_complete = bank_files_arrived(business_date)
+    if not bank_complete:
+        log.warning(
+            "%s: no bank statement for the date arrived; its bank reconciliation is incomplete", business_date
+        )
     return {
         "business_date": business_date,
+        "bank_statements_for_date": bank_complete,
         "invoices": sum(n for _, n, _ in invoices),
         "invoiced_by_currency": {c: amount for c, _, amount in invoices},
         "open_ar_by_bucket": [

@@ -76,3 +76,13 @@ def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-
     assert dag.get_task("check_raw").upstream_task_ids == {"ingest_erp", "ingest_bank", "ingest_statements"}
     assert "dbt.dbt_producer_watcher" in dag.get_task("check_raw").downstream_task_ids
     assert dag.max_active_runs == 1
+
+
+def test_ar_daily_waits_for_the_bank_files_and_goes_on_without_them(dagbag) -> None:  # type: ignore[no-untyped-def]
+    dag = dagbag.dags["ar_daily"]
+    wait = dag.get_task("wait_for_bank_files")
+    # A reschedule-mode wait gives its worker slot back between pokes; soft_fail: a timeout skips, it does not fail.
+    assert (wait.mode, wait.soft_fail) == ("reschedule", True)
+    assert wait.upstream_task_ids == {"start_run"} and wait.downstream_task_ids == {"ingest_bank"}
+    # The bank load runs after a skipped wait too, with whatever files have arrived.
+    assert dag.get_task("ingest_bank").trigger_rule == "none_failed"
