@@ -7,8 +7,7 @@ For the business date (the `business_date` param of a manual run, else the start
    run writes at a time; released when the run ends, success or failure) and sets the scope of the day's
    dbt data tests: the rows loaded or recomputed since the last successful run (`pipeline.data_tests_from_batch`);
    every row on the weekly full-check day (`AR_FULL_DATA_TESTS_WEEKDAY`, default sunday) or with the
-   `full_data_tests` param. With the `full_refresh` param it drops the incremental models' tables, so the day's
-   build recreates them from the whole history (as `dbt build --full-refresh`; the aging's snapshots stay).
+   `full_data_tests` param.
 2. **ingest_erp** extracts the ERP (database through its mapping, incremental by watermark; or CSV extracts).
 3. **wait_for_bank_files** waits (reschedule mode, `AR_BANK_WAIT_SECONDS`, default 6 hours) for the day's bank
    statements; when they never come it is skipped and the run goes on, the day's bank side marked incomplete.
@@ -16,7 +15,8 @@ For the business date (the `business_date` param of a manual run, else the start
    **ingest_statements** loads the customer statements (CSV, XLSX) delivered up to the date, the same way.
 4. **check_raw** runs the Great Expectations raw-load checkpoint (schemas, keys, amounts, statement balances);
    a failed expectation is recorded in `audit.check_results` and reported, it does not fail the run.
-5. **dbt** builds staging, intermediate and marts for the date in one `dbt build` (the Cosmos watcher producer);
+5. **dbt** builds staging, intermediate and marts for the date in one `dbt build` (the Cosmos watcher producer;
+   `dbt build --full-refresh` with the `full_refresh` param, which fct_ar_aging's dated snapshots are exempt from);
    each model, seed and test then has its own task that reports that node's result and can be retried alone.
 6. **check_marts** runs the Great Expectations checks of the reconciliation marts (unexplained statement
    differences, unapplied cash, payments not banked, bank differences and duplicates, the roll-forward tie); a
@@ -107,10 +107,6 @@ def ar_daily() -> None:
         # One run writes the warehouse at a time; a locked start fails and is retried with backoff.
         acquire_warehouse_lock(context["run_id"], day)
         record_start(context["run_id"], day, data_tests_from_batch=scope)
-        if context["params"].get("full_refresh"):
-            from ingestion.transform import reset_incremental_models
-
-            reset_incremental_models()
         context["ti"].xcom_push(key="data_tests_from_batch", value=scope)
         return day.isoformat()
 
@@ -183,6 +179,8 @@ def ar_daily() -> None:
                 "data_tests_from_batch": DATA_TESTS_FROM_BATCH,
                 "pipeline_run_id": "{{ run_id }}",
             },
+            # The full_refresh param: `dbt build --full-refresh` (a templated field of Cosmos's build operator).
+            "full_refresh": "{{ params.full_refresh }}",
             "install_deps": False,
             "emit_datasets": False,
             # dbt unit tests check SQL logic, not the day's data: they run in CI and in `arwh transform`, not in
@@ -259,7 +257,11 @@ def _format(summary) -> str:  # type: ignore[no-untyped-def]
     return (
         f"ar_daily {summary['business_date']}: {summary['invoices']} invoices to date; open AR {open_ar}; "
         f"checks passed {summary['checks_passed']}, flagged {summary['checks_flagged']}"
-        + ("" if summary.get("bank_statements_for_date", True) else "; no bank statement for the date (incomplete)")
+        + (
+            ""
+            if summary.get("bank_statements_for_date", True)
+            else "; no bank statement for the date (incomplete)"
+        )
     )
 
 

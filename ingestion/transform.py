@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -89,46 +88,6 @@ def run_dbt(
 def build(as_of: date, url: str | None = None) -> Any:
     """`dbt build` (seeds, models, tests) for the as-of date."""
     return run_dbt(["build"], as_of=as_of, url=url)
-
-
-def incremental_relations(manifest_path: Path | None = None) -> list[str]:
-    """The tables of the project's incremental models that a full refresh rebuilds from nothing (schema.name, from
-    the manifest `dbt parse` writes); models configured `full_refresh: false` (fct_ar_aging, whose dated
-    snapshots are history) are left out."""
-    import json
-
-    manifest = json.loads((manifest_path or MANIFEST_PATH).read_text())
-    found = []
-    for node in manifest["nodes"].values():
-        settings = node.get("config") or {}
-        if node.get("resource_type") != "model" or settings.get("materialized") != "incremental":
-            continue
-        if settings.get("full_refresh") is False:
-            continue
-        found.append(f"{node['schema']}.{node['alias'] or node['name']}")
-    return sorted(found)
-
-
-def reset_incremental_models(url: str | None = None, manifest_path: Path | None = None) -> list[str]:
-    """A full refresh before the day's build: drop the incremental models' tables (incremental_relations), so that
-    the build recreates them from the whole history, as `dbt build --full-refresh` would. Returns what it dropped."""
-    from psycopg import sql
-
-    from ingestion import warehouse
-
-    dropped = []
-    with warehouse.connect(url) as conn:
-        for relation in incremental_relations(manifest_path):
-            schema, name = relation.split(".")
-            exists = conn.execute("select to_regclass(%s)", (f'"{schema}"."{name}"',)).fetchone()
-            if exists and exists[0]:
-                conn.execute(
-                    sql.SQL("drop table {}.{} cascade").format(sql.Identifier(schema), sql.Identifier(name))
-                )
-                dropped.append(relation)
-        conn.commit()
-    log.info("full refresh: dropped %s", ", ".join(dropped) or "nothing")
-    return dropped
 
 
 def parse() -> Any:

@@ -78,6 +78,22 @@ def test_ar_daily_has_the_pipeline_in_order(dagbag) -> None:  # type: ignore[no-
     assert dag.max_active_runs == 1
 
 
+def test_the_full_refresh_param_reaches_the_dbt_build(dagbag) -> None:  # type: ignore[no-untyped-def]
+    dag = dagbag.dags["ar_daily"]
+    assert dag.params["full_refresh"] is False
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    # Cosmos renders the template when the task runs and adds --full-refresh to its `dbt build` when it is true.
+    assert producer.full_refresh == "{{ params.full_refresh }}"
+    assert "full_refresh" in producer.template_fields
+    try:
+        producer.full_refresh = "True"  # as rendered for a run with the param set
+        assert "--full-refresh" in producer.add_cmd_flags()
+        producer.full_refresh = "False"
+        assert "--full-refresh" not in producer.add_cmd_flags()
+    finally:
+        producer.full_refresh = "{{ params.full_refresh }}"
+
+
 def test_ar_daily_waits_for_the_bank_files_and_goes_on_without_them(dagbag) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["ar_daily"]
     wait = dag.get_task("wait_for_bank_files")

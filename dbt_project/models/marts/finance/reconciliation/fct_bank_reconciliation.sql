@@ -144,9 +144,17 @@ rule_1 as (
     and {{ 'reference' in rules }}
 ),
 
--- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
-rule_2_candidates as (
-    select distinct credits.bank_line_key, payments.payment_id
+-- The credits whose remittance text names an invoice a payment was applied to (same currency), once per credit
+-- and payment: what rule 2 pairs one to one, and rules 5 and 6 (within the window) by groups.
+remittance_invoice_pairs as (
+    select distinct
+        credits.bank_line_key,
+        payments.payment_id,
+        credits.amount as bank_amount,
+        payments.payment_amount,
+        credits.booking_date
+            between {{ dbt.dateadd('day', -1 * (window_days | int), 'payments.payment_date') }}
+            and {{ dbt.dateadd('day', window_days | int, 'payments.payment_date') }} as is_within_window
     from credits
     inner join {{ ref('stg_erp__payment_applications') }} as applications
         on credits.remittance_text is not null
@@ -154,8 +162,14 @@ rule_2_candidates as (
     inner join payments
         on applications.payment_id = payments.payment_id
         and payments.currency_code = credits.currency_code
-    where credits.bank_line_key not in (select bank_line_key from rule_1)
-        and payments.payment_id not in (select payment_id from rule_1)
+),
+
+-- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
+rule_2_candidates as (
+    select bank_line_key, payment_id
+    from remittance_invoice_pairs
+    where bank_line_key not in (select bank_line_key from rule_1)
+        and payment_id not in (select payment_id from rule_1)
 ),
 
 rule_2 as (
@@ -219,23 +233,11 @@ matched_1_4 as (
 
 -- Rules 5 and 6: several payments for one bank credit, several credits for one payment -------------------------
 group_candidates as (
-    select distinct
-        credits.bank_line_key,
-        payments.payment_id,
-        credits.amount as bank_amount,
-        payments.payment_amount
-    from credits
-    inner join {{ ref('stg_erp__payment_applications') }} as applications
-        on credits.remittance_text is not null
-        and position(upper(applications.invoice_id) in upper(credits.remittance_text)) > 0
-    inner join payments
-        on applications.payment_id = payments.payment_id
-        and payments.currency_code = credits.currency_code
-        and credits.booking_date
-            between {{ dbt.dateadd('day', -1 * (window_days | int), 'payments.payment_date') }}
-            and {{ dbt.dateadd('day', window_days | int, 'payments.payment_date') }}
-    where credits.bank_line_key not in (select bank_line_key from matched_1_4)
-        and payments.payment_id not in (select payment_id from matched_1_4)
+    select bank_line_key, payment_id, bank_amount, payment_amount
+    from remittance_invoice_pairs
+    where is_within_window
+        and bank_line_key not in (select bank_line_key from matched_1_4)
+        and payment_id not in (select payment_id from matched_1_4)
 ),
 
 rule_5 as (
