@@ -31,8 +31,19 @@ Runbook: docs/runbooks/ar_daily.md.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import (
+    Asset,
+    AsyncCallback,
+    CronDataIntervalTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    dag,
+    task,
+)
 from common import (
     DAILY_SCHEDULE,
     DBT_MANIFEST,
@@ -46,7 +57,8 @@ from common import (
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-from ingestion.config import bank_poke_seconds, bank_wait_seconds
+from ingestion.config import bank_poke_seconds, bank_wait_seconds, run_deadline_hours
+from ingestion.notify import deadline_missed
 
 RAW_ERP = Asset("ar_warehouse.raw_erp")
 RAW_BANK = Asset("ar_warehouse.raw_bank")
@@ -57,7 +69,25 @@ AS_OF_DATE = (
     "{{ params.business_date or data_interval_start.in_timezone('" + TIMEZONE + "').strftime('%Y-%m-%d') }}"
 )
 
+# The sources the reload_source param can name.
+RELOADABLE_SOURCES = ("erp",)
+
 DATA_TESTS_FROM_BATCH = "{{ ti.xcom_pull(task_ids='start_run', key='data_tests_from_batch') }}"
+
+
+def _deadline() -> DeadlineAlert | None:
+    """The SLA of Airflow 3 (Deadline Alerts): a run not finished AR_RUN_DEADLINE_HOURS after it was queued is
+    notified to the AR_NOTIFY targets, from the triggerer. Counted from the queueing, not the logical date, so a
+    backfill of last year is not late from the start. None when AR_RUN_DEADLINE_HOURS is `none` (`arwh run`)."""
+    hours = run_deadline_hours()
+    if hours is None:
+        return None
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(hours=hours),
+        callback=AsyncCallback(deadline_missed),
+        name="ar_daily_finished",
+    )
 
 
 def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
@@ -90,8 +120,18 @@ def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
             type="boolean",
             description="Test every row of the warehouse, not only what the day loaded and recomputed.",
         ),
+        "reload_source": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, *RELOADABLE_SOURCES],
+            description=(
+                "Re-load one source from scratch: erp reads every row (database) or every extract file again, "
+                "whatever was loaded before; rows merge on their keys, so only those that differ are rewritten."
+            ),
+        ),
     },
     on_failure_callback=[_mark_run_failed, notify_failure],
+    deadline=_deadline(),
 )
 def ar_daily() -> None:
     @task
@@ -114,7 +154,8 @@ def ar_daily() -> None:
     def ingest_erp(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import ingest_erp as run
 
-        return _jsonable(run(business_date(context), run_id=context["run_id"]))
+        reload = context["params"].get("reload_source") == "erp"
+        return _jsonable(run(business_date(context), run_id=context["run_id"], reload=reload))
 
     @task.sensor(
         mode="reschedule",

@@ -9,6 +9,7 @@ summarize task must have written an audit.pipeline_runs row marked success.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -53,6 +54,9 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         config.ENV_REPORTS_DIR: str(config.reports_dir()),
         # A local run goes on at once with the bank files it has (the DAG's default waits 6 hours for them).
         config.ENV_BANK_WAIT_SECONDS: os.environ.get(config.ENV_BANK_WAIT_SECONDS, "0"),
+        # No Deadline Alert: DAG.test() has no scheduler to notice a missed deadline, and Airflow 3.3.2's DAG.test()
+        # fails at the end of a successful run of a DAG that has one (ingestion.config.run_deadline_hours).
+        config.ENV_RUN_DEADLINE_HOURS: "none",
     }
     env.update(extra or {})
     return env
@@ -77,8 +81,12 @@ def ensure_metadata_db() -> None:
     marker.write_text("ok\n")
 
 
-def run_days(business_dates: list[date], *, log_dir: Path | None = None) -> Iterator[dict[str, object]]:
+def run_days(
+    business_dates: list[date], *, log_dir: Path | None = None, params: dict[str, object] | None = None
+) -> Iterator[dict[str, object]]:
     """Run ar_daily for each date, in order, in one Airflow process; yield each day's summary as it ends.
+
+    `params`: the DAG's params for every run (full_refresh, full_data_tests, reload_source); business_date is set.
 
     Each day is checked in the warehouse: its summarize task must have written an audit.pipeline_runs row marked
     success, newer than any earlier run of that date. Raises DagRunFailed at the first day that fails.
@@ -91,7 +99,13 @@ def run_days(business_dates: list[date], *, log_dir: Path | None = None) -> Iter
     first, last = business_dates[0].isoformat(), business_dates[-1].isoformat()
     log_path = log_dir / (f"{DAG_ID}_{first}.log" if first == last else f"{DAG_ID}_{first}_to_{last}.log")
     before = {day: _latest_run_start(day) for day in business_dates}
-    command = [sys.executable, str(RUNNER), *(d.isoformat() for d in business_dates)]
+    command = [
+        sys.executable,
+        str(RUNNER),
+        "--params",
+        json.dumps(params or {}),
+        *(d.isoformat() for d in business_dates),
+    ]
     with (
         log_path.open("w") as out,
         subprocess.Popen(
@@ -111,9 +125,11 @@ def run_days(business_dates: list[date], *, log_dir: Path | None = None) -> Iter
         raise DagRunFailed(f"ar_daily runner exited {returncode}. Log: {log_path}\n{tail}")
 
 
-def run_day(business_date: date, *, log_dir: Path | None = None) -> dict[str, object]:
+def run_day(
+    business_date: date, *, log_dir: Path | None = None, params: dict[str, object] | None = None
+) -> dict[str, object]:
     """Run ar_daily for one date and check in the warehouse that it really ran. Returns the run's summary."""
-    summaries = list(run_days([business_date], log_dir=log_dir))
+    summaries = list(run_days([business_date], log_dir=log_dir, params=params))
     if not summaries:
         raise DagRunFailed(f"ar_daily {business_date}: the runner reported no day")
     return summaries[0]

@@ -321,7 +321,23 @@ def check(as_of: date, run_id: str | None, marts: bool, as_json: bool) -> None:
 @click.option(
     "--through", callback=_date, default=None, help="Run every date from --date to this one, in order."
 )
-def run(day: date, through: date | None) -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="The DAG's full_refresh param: rebuild the incremental models from the whole history.",
+)
+@click.option(
+    "--full-data-tests", is_flag=True, help="The DAG's full_data_tests param: test every row, not the day's."
+)
+@click.option(
+    "--reload-source",
+    type=click.Choice(["erp"]),
+    default=None,
+    help="The DAG's reload_source param: read the whole source again (rows merge on their keys).",
+)
+def run(
+    day: date, through: date | None, full_refresh: bool, full_data_tests: bool, reload_source: str | None
+) -> None:
     """Run the ar_daily DAG for a date (or a range, in order) as `airflow dags test` does; print each day's summary."""
     from ingestion.airflow_local import run_days
 
@@ -329,8 +345,13 @@ def run(day: date, through: date | None) -> None:
     if last < day:
         raise click.UsageError("--through is before --date")
     dates = [day + timedelta(days=n) for n in range((last - day).days + 1)]
+    params: dict[str, object] = {
+        "full_refresh": full_refresh,
+        "full_data_tests": full_data_tests,
+        "reload_source": reload_source,
+    }
     last_summary: dict[str, Any] = {}
-    for last_summary in run_days(dates):
+    for last_summary in run_days(dates, params=params):
         click.echo(_format_summary(last_summary))
     days = len(dates)
     click.echo(f"\n{days} day(s) run, {day} to {last}.")

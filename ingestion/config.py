@@ -24,6 +24,8 @@ ENV_BANK_POKE_SECONDS = "AR_BANK_POKE_SECONDS"
 ENV_BANK_WEEKDAYS = "AR_BANK_WEEKDAYS"
 # Failure notifications (ingestion/notify.py): the targets, and the SMTP server for email targets.
 ENV_NOTIFY = "AR_NOTIFY"
+ENV_RETRY_DELAY_SECONDS = "AR_RETRY_DELAY_SECONDS"
+ENV_RUN_DEADLINE_HOURS = "AR_RUN_DEADLINE_HOURS"
 ENV_SMTP_HOST = "AR_SMTP_HOST"
 ENV_SMTP_PORT = "AR_SMTP_PORT"
 ENV_SMTP_FROM = "AR_SMTP_FROM"
@@ -73,6 +75,17 @@ def _seconds(name: str, default: int) -> int:
     return int(value)
 
 
+def _hours(name: str, default: float) -> float:
+    value = os.environ.get(name, str(default))
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1
+    if hours <= 0:
+        raise ValueError(f"{name}={value!r}: expected a number of hours above 0")
+    return hours
+
+
 def bank_wait_seconds() -> int:
     """How long ar_daily waits for the day's bank statements before it goes on without them
     (AR_BANK_WAIT_SECONDS, default 6 hours; `arwh run` uses 0 unless it is set)."""
@@ -94,16 +107,27 @@ def bank_weekdays() -> set[int]:
     return {WEEKDAYS.index(n) for n in names if n}
 
 
+def retry_delay_seconds() -> int:
+    """The first retry delay of the ar_daily tasks (AR_RETRY_DELAY_SECONDS, default 120); it doubles with each
+    try, up to 20 minutes."""
+    return _seconds(ENV_RETRY_DELAY_SECONDS, 120)
+
+
+def run_deadline_hours() -> float | None:
+    """How long after it is queued an ar_daily run must have finished (AR_RUN_DEADLINE_HOURS, default 8: the six
+    hours the bank files may be waited for, and two for the rest); a run still going then is notified.
+
+    `none`: no deadline. `arwh run` sets that: its runs are `DAG.test()`, which has no scheduler to notice a
+    deadline, and which in Airflow 3.3.2 fails at the end of a successful run of a DAG that has one (it looks the
+    deadline alerts up by ids it never stored)."""
+    if os.environ.get(ENV_RUN_DEADLINE_HOURS, "").strip().lower() == "none":
+        return None
+    return _hours(ENV_RUN_DEADLINE_HOURS, 8)
+
+
 def warehouse_lock_stale_hours() -> float:
     """After how many hours a run's warehouse lock no longer holds (AR_WAREHOUSE_LOCK_STALE_HOURS, default 12)."""
-    value = os.environ.get(ENV_WAREHOUSE_LOCK_STALE_HOURS, "12")
-    try:
-        hours = float(value)
-    except ValueError:
-        hours = -1
-    if hours <= 0:
-        raise ValueError(f"{ENV_WAREHOUSE_LOCK_STALE_HOURS}={value!r}: expected a number of hours above 0")
-    return hours
+    return _hours(ENV_WAREHOUSE_LOCK_STALE_HOURS, 12)
 
 
 def local_pg_port() -> int:

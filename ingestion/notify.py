@@ -9,11 +9,13 @@ AR_NOTIFY lists the targets, comma-separated (default `log`):
   (default 25), from AR_SMTP_FROM (default ar-warehouse@localhost).
 
 A target that cannot be reached is logged and skipped: a notification never fails the task that sends it, nor
-hides the failure it reports. The Airflow callbacks are in dags/common (`notify_failure`).
+hides the failure it reports. The Airflow failure callbacks are in dags/common (`notify_failure`); a run that misses
+its deadline (Airflow's Deadline Alerts, the successor of SLAs) is reported by `deadline_missed` below.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -21,6 +23,7 @@ import smtplib
 import urllib.request
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
+from typing import Any
 
 from ingestion.config import ENV_NOTIFY, ENV_SMTP_FROM, ENV_SMTP_HOST, ENV_SMTP_PORT
 
@@ -99,3 +102,32 @@ def _mail(address: str, event: Event) -> None:
     port = int(os.environ.get(ENV_SMTP_PORT, "25"))
     with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as smtp:
         smtp.send_message(message)
+
+
+def deadline_event(context: dict[str, Any]) -> Event:
+    """The event for a run that missed its deadline, from the context Airflow gives a deadline callback: the
+    run as the REST API shows it (`dag_run`: dag_id, dag_run_id, logical_date, conf, queued_at ...) and the
+    deadline (`deadline`: deadline_time)."""
+    run = context.get("dag_run") or {}
+    deadline = context.get("deadline") or {}
+    conf = run.get("conf") or {}
+    business_date = conf.get("business_date") or (
+        str(run["logical_date"])[:10] if run.get("logical_date") else None
+    )
+    return Event(
+        kind="deadline_missed",
+        dag_id=str(run.get("dag_id", "?")),
+        run_id=str(run.get("dag_run_id", "?")),
+        business_date=business_date,
+        task_id=None,
+        message=(
+            f"not finished by its deadline {deadline.get('deadline_time', '?')} "
+            f"(queued at {run.get('queued_at', '?')}, state {run.get('state', '?')})"
+        ),
+    )
+
+
+async def deadline_missed(context: dict[str, Any], **_: Any) -> list[str]:
+    """Deadline Alert callback of ar_daily (an AsyncCallback: Airflow's triggerer awaits it when the scheduler
+    finds the deadline passed and the run unfinished). The sending blocks, so it runs in a thread."""
+    return await asyncio.to_thread(send, deadline_event(context))

@@ -185,9 +185,19 @@ def finish_run(
 
 
 def ingest_erp(
-    business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+    business_date: date,
+    *,
+    landing: Path | None = None,
+    run_id: str | None = None,
+    url: str | None = None,
+    reload: bool = False,
 ) -> list[dict[str, Any]]:
-    """Load the ERP for the date from the landing folder's source (a database through its mapping, or files)."""
+    """Load the ERP for the date from the landing folder's source (a database through its mapping, or files).
+
+    `reload` (ar_daily's `reload_source: erp`) reads the whole source again: every row of the database whatever
+    its watermark, every extract file including those loaded before. Rows merge on their keys, so only rows that
+    differ from the warehouse are rewritten: it repairs changes the watermark missed (an ERP edit that did not
+    touch updated_at) and hand edits in raw_erp, and changes nothing else."""
     sources = landing_sources(landing)
     if sources.erp_kind == "database":
         from ingestion.erp.database import extract, load_mapping
@@ -198,7 +208,12 @@ def ingest_erp(
         return [
             r.as_dict()
             for r in extract(
-                sources.erp_url, mapping, warehouse_url=url, business_date=business_date, run_id=run_id
+                sources.erp_url,
+                mapping,
+                warehouse_url=url,
+                business_date=business_date,
+                run_id=run_id,
+                full=reload,
             )
         ]
     if sources.erp_kind == "files" and sources.erp_files is not None:
@@ -206,7 +221,9 @@ def ingest_erp(
 
         return [
             r.as_dict()
-            for r in load_extract_dir(url, sources.erp_files, through=business_date, run_id=run_id)
+            for r in load_extract_dir(
+                url, sources.erp_files, through=business_date, run_id=run_id, reload=reload
+            )
         ]
     log.warning("no ERP source in %s (no source.json and no erp/ folder): nothing to extract", sources.root)
     return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,45 @@ def dbt_manifest(warehouse_url: str) -> Path:
 
     parse()
     return MANIFEST_PATH
+
+
+@pytest.fixture
+def fresh_warehouse(
+    clean_warehouse: str, dbt_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """For DAG runs: empty raw, audit and aging snapshot tables, and a landing folder of the test's own
+    (tmp_path / "landing")."""
+    from ingestion import warehouse
+
+    with warehouse.connect(clean_warehouse) as conn:
+        exists = conn.execute("select to_regclass('marts.fct_ar_aging')").fetchone()
+        if exists and exists[0]:
+            conn.execute("truncate marts.fct_ar_aging")
+    monkeypatch.setenv("AR_LANDING_DIR", str(tmp_path / "landing"))
+    return clean_warehouse
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A local HTTP receiver for notifications: its URL, and the JSON bodies POSTed to it."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict[str, Any]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()

@@ -17,6 +17,9 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 # dbt reads its connection from AR_DBT_* (dbt_project/profiles.yml); derive them from AR_WAREHOUSE_URL unless set.
+from airflow.sdk import RetryDecision, RetryPolicy  # noqa: E402
+
+from ingestion.config import retry_delay_seconds  # noqa: E402
 from ingestion.transform import dbt_env  # noqa: E402
 
 for _key, _value in dbt_env().items():
@@ -58,11 +61,45 @@ def notify_failure(context: Any) -> None:
     )
 
 
+class TransientFailuresRetry(RetryPolicy):
+    """The retry policy of every task: retry a transient failure (the warehouse restarting or dropping the
+    connection, a timeout, the warehouse lock held by another run) with backoff; fail bad input and code faults at
+    once, since a retry would fail the same way; anything else gets the task's ordinary retries.
+    The classification is ingestion.errors.classify."""
+
+    def evaluate(
+        self, exception: BaseException, try_number: int, max_tries: int, context: Any = None
+    ) -> RetryDecision:
+        from ingestion.errors import Failure, classify
+
+        kind = classify(exception)
+        if kind is Failure.TRANSIENT:
+            return RetryDecision.retry(reason=f"transient failure ({type(exception).__name__}): retrying")
+        if kind is Failure.PERMANENT:
+            return RetryDecision.fail(
+                reason=f"bad input or a code fault ({type(exception).__name__}): a retry would fail the same way"
+            )
+        return RetryDecision.default()
+
+    def serialize(self) -> dict[str, Any]:
+        return {"__type": type(self).__name__}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> TransientFailuresRetry:
+        return cls()
+
+
+RETRY_POLICY = TransientFailuresRetry()
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
     "retries": 2,
-    "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
+    # AR_RETRY_DELAY_SECONDS (default 120), doubling with each try up to 20 minutes. Airflow 3.3 reads
+    # retry_exponential_backoff as the multiplier: True would be 1, a constant delay. Airflow spreads each
+    # delay between 1x and 2x, the same for a given task, date and try.
+    "retry_delay": timedelta(seconds=retry_delay_seconds()),
+    "retry_policy": RETRY_POLICY,
+    "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=20),
     "on_failure_callback": notify_failure,
 }

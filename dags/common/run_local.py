@@ -2,12 +2,13 @@
 
 `DAG.test()` is what `airflow dags test` runs; calling it for each date of a range in one process pays Airflow's
 start-up (CLI import, DAG parse, the in-process execution API) once instead of once a day. Started by
-`arwh run` (ingestion/airflow_local.py) as `python dags/common/run_local.py DATE...`; after each date it prints
+`arwh run` (ingestion/airflow_local.py) as `python dags/common/run_local.py [--params JSON] DATE...`; after each date it prints
 `ARWH-DAY-DONE <date> <state>` so the caller can report the day as soon as it ends. Stops at the first failed day.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 
@@ -17,7 +18,7 @@ from airflow.utils.cli import get_bagged_dag
 DAG_ID = "ar_daily"
 
 
-def main(dates: list[str]) -> int:
+def main(dates: list[str], params: dict[str, object] | None = None) -> int:
     dag = get_bagged_dag(bundle_names=None, dag_id=DAG_ID)
     if dag is None:
         print(f"ARWH-ERROR dag {DAG_ID} could not be parsed", flush=True)
@@ -26,7 +27,7 @@ def main(dates: list[str]) -> int:
         day = date.fromisoformat(text)
         run = dag.test(
             logical_date=pendulum.datetime(day.year, day.month, day.day, tz="UTC"),
-            run_conf={"business_date": day.isoformat()},
+            run_conf={**(params or {}), "business_date": day.isoformat()},
         )
         state = str(getattr(run, "state", "unknown"))
         print(f"ARWH-DAY-DONE {day.isoformat()} {state}", flush=True)
@@ -36,4 +37,9 @@ def main(dates: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    run_params: dict[str, object] = {}
+    if arguments[:1] == ["--params"]:
+        run_params = json.loads(arguments[1])
+        arguments = arguments[2:]
+    sys.exit(main(arguments, run_params))

@@ -127,8 +127,12 @@ def extract(
     business_date: date | None = None,
     run_id: str | None = None,
     entities: tuple[str, ...] | None = None,
+    full: bool = False,
 ) -> list[ExtractResult]:
-    """Extract each mapped entity changed since its watermark into raw_erp; one batch per entity."""
+    """Extract each mapped entity changed since its watermark into raw_erp; one batch per entity.
+
+    `full` reads every row whatever the watermark (a re-load of the source): rows merge on their keys, so only
+    those that differ from the warehouse are rewritten, and the watermark ends at the newest change read."""
     source_name = f"erp_db:{mapping.name}"
     engine = sa.create_engine(config.sqlalchemy_url(source_url), pool_pre_ping=True)
     results = []
@@ -144,20 +148,26 @@ def extract(
                 business_date=business_date,
                 run_id=run_id,
             ) as batch:
-                results.append(_extract_entity(engine, mapping, em, batch, source_name))
+                results.append(_extract_entity(engine, mapping, em, batch, source_name, full=full))
     finally:
         engine.dispose()
     return results
 
 
 def _extract_entity(
-    engine: sa.Engine, mapping: Mapping, em: EntityMapping, batch: Batch, source_name: str
+    engine: sa.Engine,
+    mapping: Mapping,
+    em: EntityMapping,
+    batch: Batch,
+    source_name: str,
+    *,
+    full: bool = False,
 ) -> ExtractResult:
     row = batch.conn.execute(
         "select watermark from audit.watermarks where source = %s and entity = %s for update",
         (source_name, em.entity),
     ).fetchone()
-    watermark_from = row[0] if row else None
+    watermark_from = row[0] if row and not full else None
     newest: list[datetime] = []
 
     def records(conn: sa.Connection) -> Iterator[SOURCE_ROW]:

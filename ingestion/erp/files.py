@@ -94,10 +94,16 @@ def load_extract_file(
     *,
     business_date: date | None = None,
     run_id: str | None = None,
+    reload: bool = False,
 ) -> FileLoadResult:
-    """Load one extract file as one batch; a file already loaded (same sha256) is a duplicate and loads nothing."""
+    """Load one extract file as one batch; a file already loaded (same sha256) is a duplicate and loads nothing,
+    unless `reload` (a re-load of the source): then it is read and merged again like a new file."""
     digest = warehouse.sha256_of(path)
-    duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    duplicate = (
+        None
+        if reload
+        else warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    )
     if duplicate is not None:
         return FileLoadResult(path, entity.name, "duplicate", digest, reason=duplicate)
     try:
@@ -182,9 +188,15 @@ def extract_dirs(root: Path, *, through: date | None = None) -> list[Path]:
 
 
 def load_extract_dir(
-    url: str | None, root: Path, *, through: date | None = None, run_id: str | None = None
+    url: str | None,
+    root: Path,
+    *,
+    through: date | None = None,
+    run_id: str | None = None,
+    reload: bool = False,
 ) -> list[FileLoadResult]:
-    """Load every entity file found in `root` (or its dated subfolders, oldest first), in dependency order."""
+    """Load every entity file found in `root` (or its dated subfolders, oldest first), in dependency order;
+    `reload` reads the files loaded before again too (see load_extract_file)."""
     results = []
     for folder in extract_dirs(root, through=through):
         business_date = date.fromisoformat(folder.name) if _DATE_DIR.match(folder.name) else None
@@ -192,6 +204,8 @@ def load_extract_dir(
             path = folder / f"{name}.csv"
             if path.exists():
                 results.append(
-                    load_extract_file(url, ENTITIES[name], path, business_date=business_date, run_id=run_id)
+                    load_extract_file(
+                        url, ENTITIES[name], path, business_date=business_date, run_id=run_id, reload=reload
+                    )
                 )
     return results

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,55 @@ def test_ar_daily_waits_for_the_bank_files_and_goes_on_without_them(dagbag) -> N
     assert wait.upstream_task_ids == {"start_run"} and wait.downstream_task_ids == {"ingest_bank"}
     # The bank load runs after a skipped wait too, with whatever files have arrived.
     assert dag.get_task("ingest_bank").trigger_rule == "none_failed"
+
+
+def test_transient_failures_are_retried_with_backoff_and_bad_input_is_not(dagbag) -> None:  # type: ignore[no-untyped-def]
+    import psycopg.errors
+    from airflow.sdk import RetryAction
+
+    dag = dagbag.dags["ar_daily"]
+    python_tasks = [t for t in dag.tasks if not t.task_id.startswith("dbt.")]
+    for task in python_tasks:
+        # Two retries, the first after AR_RETRY_DELAY_SECONDS (120 s by default), then twice as long: Airflow 3.3
+        # reads retry_exponential_backoff as the multiplier (True would be 1: no backoff at all).
+        assert (task.retries, task.retry_delay, task.retry_exponential_backoff) == (
+            2,
+            timedelta(seconds=120),
+            2.0,
+        )
+        assert task.max_retry_delay == timedelta(minutes=20)
+    policy = dag.get_task("ingest_erp").retry_policy
+    assert all(t.retry_policy is policy for t in python_tasks)
+
+    def action(error: BaseException) -> RetryAction:
+        return policy.evaluate(exception=error, try_number=1, max_tries=3).action
+
+    # The server stopped under the task (SQLSTATE 57P01): retry. A value the warehouse refuses (22P02), or a bad
+    # setting: fail now, a retry would fail the same way. Something unforeseen: the task's ordinary retries.
+    assert action(psycopg.errors.AdminShutdown("terminating connection")) is RetryAction.RETRY
+    assert action(psycopg.errors.InvalidTextRepresentation("invalid input syntax")) is RetryAction.FAIL
+    assert action(ValueError("erp.url is required")) is RetryAction.FAIL
+    assert action(RuntimeError("something else")) is RetryAction.DEFAULT
+
+
+def test_a_run_past_its_deadline_is_notified(dagbag) -> None:  # type: ignore[no-untyped-def]
+    from airflow.sdk import AsyncCallback, DeadlineReference
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    dag = dagbag.dags["ar_daily"]
+    (alert,) = dag.deadline
+    # Eight hours (AR_RUN_DEADLINE_HOURS) from the moment the run was queued, whatever date it is for.
+    assert alert.reference == DeadlineReference.DAGRUN_QUEUED_AT
+    assert alert.interval == timedelta(hours=8)
+    assert isinstance(alert.callback, AsyncCallback)
+    assert alert.callback.path == "ingestion.notify.deadline_missed"
+    # What the scheduler gets: the serialized DAG carries the alert with the callback's import path.
+    serialized = json.dumps(DagSerialization.serialize_dag(dag), default=str)
+    assert "ingestion.notify.deadline_missed" in serialized and "DagRunQueuedAtDeadline" in serialized
+
+
+def test_the_reload_source_param_reaches_the_erp_load(dagbag) -> None:  # type: ignore[no-untyped-def]
+    dag = dagbag.dags["ar_daily"]
+    param = dag.params.get_param("reload_source")
+    assert param.value is None
+    assert param.schema["enum"] == [None, "erp"]

@@ -20,19 +20,6 @@ from ingestion.airflow_local import run_day
 pytestmark = [pytest.mark.integration, pytest.mark.dags]
 
 
-@pytest.fixture
-def fresh_warehouse(
-    clean_warehouse: str, dbt_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """Empty raw, audit and aging snapshot tables, and a landing folder of the test's own."""
-    with warehouse.connect(clean_warehouse) as conn:
-        exists = conn.execute("select to_regclass('marts.fct_ar_aging')").fetchone()
-        if exists and exists[0]:
-            conn.execute("truncate marts.fct_ar_aging")
-    monkeypatch.setenv("AR_LANDING_DIR", str(tmp_path / "landing"))
-    return clean_warehouse
-
-
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -260,3 +247,44 @@ def test_generated_company_loads_completely_and_ties_to_its_manifest(
     report = reports_dir() / last_day.isoformat() / f"report_{last_day.isoformat()}.html"
     assert 'data-figure="1">2</td>' in report.read_text(encoding="utf-8")
     assert first_day_rows is not None and first_day_rows[0] > 0
+
+
+def test_the_reload_source_param_rereads_the_erp_and_rewrites_only_what_differs(
+    fresh_warehouse: str, tmp_path: Path
+) -> None:
+    erp = tmp_path / "landing" / "erp"
+    _write(erp / "customers.csv", "customer_id,customer_name,currency_code\nC1,Acme,EUR\n")
+    _write(
+        erp / "invoices.csv",
+        "invoice_id,customer_id,invoice_date,due_date,currency_code,amount\n"
+        "I1,C1,2026-03-01,2026-03-31,EUR,1000.00\n"
+        "I2,C1,2026-03-05,2026-04-04,EUR,500.00\n",
+    )
+    day = date(2026, 4, 10)
+    run_day(day)
+    # Someone edits the warehouse by hand: I2 becomes 999.00. A plain re-run would not see it (the extract file
+    # is already loaded, by sha256); a re-load of the ERP reads the file again.
+    with warehouse.connect(fresh_warehouse) as conn:
+        conn.execute("update raw_erp.invoices set amount = 999.00 where invoice_id = 'I2'")
+        conn.commit()
+        batches_before = dict(conn.execute("select invoice_id, _batch_id from raw_erp.invoices").fetchall())
+
+    summary = run_day(day, params={"reload_source": "erp"})
+    assert summary["business_date"] == "2026-04-10"
+    with warehouse.connect(fresh_warehouse) as conn:
+        invoices = dict(conn.execute("select invoice_id, amount from raw_erp.invoices").fetchall())
+        batches_after = dict(conn.execute("select invoice_id, _batch_id from raw_erp.invoices").fetchall())
+        open_ar = conn.execute(
+            "select sum(open_amount) from marts.fct_ar_aging where as_of_date = %s", (day,)
+        ).fetchone()
+        reloads = conn.execute(
+            """select count(*) from audit.file_deliveries
+                where outcome = 'loaded' and file_path like '%%invoices.csv'"""
+        ).fetchone()
+    # I2 is back to the ERP's 500.00 in a new batch; I1, equal to the file, was not rewritten.
+    assert invoices == {"I1": Decimal("1000.00"), "I2": Decimal("500.00")}
+    assert batches_after["I1"] == batches_before["I1"] and batches_after["I2"] != batches_before["I2"]
+    # Nothing paid: 1000.00 + 500.00 open as of the date, the aging rebuilt from the repaired row.
+    assert open_ar == (Decimal("1500.00"),)
+    # The file's two loads are both in the delivery log: the first run's and the re-load's.
+    assert reloads == (2,)

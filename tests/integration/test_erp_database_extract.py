@@ -104,3 +104,37 @@ def test_first_extract_maps_every_entity_then_only_changes_follow(erp_source: st
         ).fetchone()
     assert disputed == [("90002",)]
     assert watermark == ("2026-01-15 08:00:00+00",)
+
+
+def test_a_full_extract_repairs_what_the_watermark_missed_and_rewrites_nothing_else(erp_source: str) -> None:
+    """ar_daily's `reload_source: erp`: every row is read again, whatever the watermark."""
+    extract(erp_source, _mapping(), warehouse_url=erp_source)
+    with warehouse.connect(erp_source) as conn:
+        batches_before = dict(conn.execute("select invoice_id, _batch_id from raw_erp.invoices").fetchall())
+    # The ERP corrects invoice 90002's amount without touching chg_ts (a bulk fix run in the ERP's database):
+    # the incremental extract cannot see it.
+    with psycopg.connect(erp_source, autocommit=True) as conn:
+        conn.execute(f"update {SOURCE_SCHEMA}.ar_doc set doc_amt = 350.00 where doc_no = '90002'")
+    missed = {r.entity: r for r in extract(erp_source, _mapping(), warehouse_url=erp_source)}
+    assert missed["invoices"].load.rows_read == 0
+
+    full = {r.entity: r for r in extract(erp_source, _mapping(), warehouse_url=erp_source, full=True)}
+    # Read: both invoices (the source holds two); changed: only 90002. The other entities read everything and
+    # change nothing: 1 customer, 1 payment, 1 application, 2 rates.
+    assert (full["invoices"].load.rows_read, full["invoices"].load.rows_changed) == (2, 1)
+    assert {e: (r.load.rows_read, r.load.rows_changed) for e, r in full.items() if e != "invoices"} == {
+        "customers": (1, 0), "credit_notes": (0, 0), "payments": (1, 0), "payment_applications": (1, 0),
+        "write_offs": (0, 0), "fx_rates": (2, 0),
+    }  # fmt: skip
+    with warehouse.connect(erp_source) as conn:
+        rows = dict(conn.execute("select invoice_id, amount from raw_erp.invoices").fetchall())
+        batches_after = dict(conn.execute("select invoice_id, _batch_id from raw_erp.invoices").fetchall())
+        watermark = conn.execute(
+            "select watermark::text from audit.watermarks where source = 'erp_db:demo_erp' and entity = 'invoices'"
+        ).fetchone()
+    assert rows == {"90001": Decimal("1200.00"), "90002": Decimal("350.00")}
+    # 90001 was not rewritten (it keeps the batch of the first extract); 90002 was.
+    assert batches_after["90001"] == batches_before["90001"]
+    assert batches_after["90002"] != batches_before["90002"]
+    # The watermark is the newest change read: 90002's chg_ts, 2026-01-03 10:00, which did not move.
+    assert watermark == ("2026-01-03 10:00:00+00",)
