@@ -42,6 +42,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import write_results
+
 BENCH_DB = "ar_bench_dag"
 COPY_DB = "ar_bench_dag_copy"
 START = date(2026, 3, 2)  # a Monday
@@ -247,20 +249,6 @@ def tables(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_results(report: dict[str, Any], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "dag_daily.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    machine = report["machine"]
-    header = (
-        "# Benchmark: one day of ar_daily, and its dbt part next to a plain dbt build\n\n"
-        f"Measured {report['measured_at']} on {machine['cpu']} ({machine['nproc']} CPUs, {machine['memory_gb']} GB), "
-        f"PostgreSQL {machine['postgres']}, commit {str(machine['git_commit'])[:7]}"
-        f"{' (uncommitted changes)' if machine['git_dirty'] else ''}. "
-        "How: bench/dag_daily.py (its docstring), bench/README.md.\n\n"
-    )
-    (folder / "dag_daily.md").write_text(header + tables(report) + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dag_daily", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.1)
@@ -292,7 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(tables(report))
     if not args.no_save:
-        write_results(report, args.results)
+        write_results(
+            args.results,
+            "dag_daily",
+            "one day of ar_daily, and its dbt part next to a plain dbt build",
+            report,
+            tables(report),
+        )
     return 0
 
 

@@ -70,7 +70,7 @@ AS_OF_DATE = (
 )
 
 # The sources the reload_source param can name.
-RELOADABLE_SOURCES = ("erp",)
+RELOADABLE_SOURCES = ("erp", "bank", "statements")
 
 DATA_TESTS_FROM_BATCH = "{{ ti.xcom_pull(task_ids='start_run', key='data_tests_from_batch') }}"
 
@@ -125,8 +125,10 @@ def _mark_run_failed(context: dict) -> None:  # type: ignore[type-arg]
             type=["null", "string"],
             enum=[None, *RELOADABLE_SOURCES],
             description=(
-                "Re-load one source from scratch: erp reads every row (database) or every extract file again, "
-                "whatever was loaded before; rows merge on their keys, so only those that differ are rewritten."
+                "Re-load one source: erp reads every row (database) or every extract file again, whatever was "
+                "loaded before, and rewrites only the rows that differ; bank or statements read every file "
+                "delivered up to the date again and replace its rows (not a file whose statement a later file "
+                "corrected)."
             ),
         ),
     },
@@ -175,13 +177,15 @@ def ar_daily() -> None:
     def ingest_bank(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import ingest_bank as run
 
-        return _jsonable(run(business_date(context), run_id=context["run_id"]))
+        reload = context["params"].get("reload_source") == "bank"
+        return _jsonable(run(business_date(context), run_id=context["run_id"], reload=reload))
 
     @task(outlets=[RAW_STATEMENTS])
     def ingest_statements(**context) -> list:  # type: ignore[no-untyped-def, type-arg]
         from ingestion.pipeline import ingest_statements as run
 
-        return _jsonable(run(business_date(context), run_id=context["run_id"]))
+        reload = context["params"].get("reload_source") == "statements"
+        return _jsonable(run(business_date(context), run_id=context["run_id"], reload=reload))
 
     @task
     def check_raw(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]

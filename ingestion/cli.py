@@ -331,9 +331,9 @@ def check(as_of: date, run_id: str | None, marts: bool, as_json: bool) -> None:
 )
 @click.option(
     "--reload-source",
-    type=click.Choice(["erp"]),
+    type=click.Choice(["erp", "bank", "statements"]),
     default=None,
-    help="The DAG's reload_source param: read the whole source again (rows merge on their keys).",
+    help="The DAG's reload_source param: read the source's deliveries up to the date again (docs/runbooks).",
 )
 def run(
     day: date, through: date | None, full_refresh: bool, full_data_tests: bool, reload_source: str | None

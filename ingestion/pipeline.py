@@ -239,9 +239,16 @@ def bank_files_arrived(business_date: date, landing: Path | None = None) -> bool
 
 
 def ingest_bank(
-    business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+    business_date: date,
+    *,
+    landing: Path | None = None,
+    run_id: str | None = None,
+    url: str | None = None,
+    reload: bool = False,
 ) -> list[dict[str, Any]]:
-    """Load the bank statement files delivered up to the date (folders dated later are left for their day)."""
+    """Load the bank statement files delivered up to the date (folders dated later are left for their day).
+    `reload` (`reload_source: bank`): files loaded before are parsed again and their rows replaced, except those
+    with a statement a later file corrected (ingestion.bank.loader.load_file)."""
     from ingestion.bank.loader import load_files
 
     sources = landing_sources(landing)
@@ -249,14 +256,23 @@ def ingest_bank(
         log.warning("no bank folder at %s: no statements to load", sources.bank_dir)
         return []
     return [
-        r.as_dict() for r in load_files(url, [sources.bank_dir], business_date=business_date, run_id=run_id)
+        r.as_dict()
+        for r in load_files(
+            url, [sources.bank_dir], business_date=business_date, run_id=run_id, reload=reload
+        )
     ]
 
 
 def ingest_statements(
-    business_date: date, *, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+    business_date: date,
+    *,
+    landing: Path | None = None,
+    run_id: str | None = None,
+    url: str | None = None,
+    reload: bool = False,
 ) -> list[dict[str, Any]]:
-    """Load the customer statements delivered up to the date (folders dated later are left for their day)."""
+    """Load the customer statements delivered up to the date (folders dated later are left for their day).
+    `reload` (`reload_source: statements`): as ingest_bank's."""
     from ingestion.statements.loader import load_files
 
     sources = landing_sources(landing)
@@ -265,7 +281,9 @@ def ingest_statements(
         return []
     return [
         r.as_dict()
-        for r in load_files(url, [sources.statements_dir], business_date=business_date, run_id=run_id)
+        for r in load_files(
+            url, [sources.statements_dir], business_date=business_date, run_id=run_id, reload=reload
+        )
     ]
 
 

@@ -11,18 +11,20 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
 
 from ingestion import config
+
+FileResultT = TypeVar("FileResultT", bound="FileLoadResult")
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +218,64 @@ def loaded_file(conn: psycopg.Connection[Any], source: str, file_sha256: str) ->
     if row is None:
         return None
     return dict(zip(("file_name", "file_path", "batch_id", "rows_loaded", "loaded_at"), row, strict=True))
+
+
+def loaded_before(url: str | None, source: str, file_sha256: str) -> bool:
+    with connect(url) as conn:
+        return loaded_file(conn, source, file_sha256) is not None
+
+
+def load_delivered(
+    paths: Iterable[Path],
+    business_date: date | None,
+    reload: bool,
+    load_one: Callable[[Path, bool], FileResultT],
+) -> list[FileResultT]:
+    """Call `load_one(path, reload)` for every delivered file under `paths` (delivered_files); with `reload`, a
+    content met again under another path is not read a second time."""
+    results: list[FileResultT] = []
+    reloaded: set[str] = set()
+    for path in delivered_files(paths, business_date=business_date):
+        result = load_one(path, reload and sha256_of(path) not in reloaded)
+        reloaded.add(result.file_sha256)
+        results.append(result)
+    return results
+
+
+def reload_refusal(url: str | None, statements_table: str, events_table: str, file_sha256: str) -> str | None:
+    """Why a statement file loaded before cannot be read again in place, or None when it can.
+
+    A re-load (ar_daily's reload_source) replaces the file's rows with what the current code reads from it. That is
+    safe while every statement of the file stands as its own. Not for a statement that a later file replaced (a
+    correction): read again, it would replace its own correction. Not for one that was a second delivery of an
+    earlier statement (nothing of it was kept): read again, it could replace a correction of that statement."""
+    with connect(url) as conn:
+        replaced = conn.execute(
+            sql.SQL(
+                "select superseded_by_sha256 from {} where file_sha256 = %s and not is_current limit 1"
+            ).format(sql.SQL(statements_table)),
+            (file_sha256,),
+        ).fetchone()
+        duplicate = conn.execute(
+            sql.SQL(
+                "select earlier_file_sha256 from {} where file_sha256 = %s and event = 'duplicate' limit 1"
+            ).format(sql.SQL(events_table)),
+            (file_sha256,),
+        ).fetchone()
+    if replaced is not None:
+        return f"not re-loaded: a statement in it was replaced by file {str(replaced[0])[:12]}; re-load that file"
+    if duplicate is not None:
+        return (
+            f"not re-loaded: a statement in it was a second delivery of one in file {str(duplicate[0])[:12]}, "
+            "which stands for it"
+        )
+    return None
+
+
+def forget_file_rows(conn: psycopg.Connection[Any], tables: Sequence[str], file_sha256: str) -> None:
+    """Delete what an earlier load of the file wrote (inside the transaction of its re-load)."""
+    for table in tables:
+        conn.execute(sql.SQL("delete from {} where file_sha256 = %s").format(sql.SQL(table)), (file_sha256,))
 
 
 def duplicate_of(

@@ -52,12 +52,18 @@ def load_files(
     business_date: date | None = None,
     run_id: str | None = None,
     csv_mapping: str | None = None,
+    reload: bool = False,
 ) -> list[BankFileResult]:
-    """Load every statement file under `paths`; `csv_mapping` names the mapping for CSV exports (else detected)."""
-    return [
-        load_file(url, path, business_date=business_date, run_id=run_id, csv_mapping=csv_mapping)
-        for path in warehouse.delivered_files(paths, business_date=business_date)
-    ]
+    """Load every statement file under `paths`; `csv_mapping` names the mapping for CSV exports (else detected).
+    `reload`: files loaded before are read again too (see load_file), each content once."""
+    return warehouse.load_delivered(
+        paths,
+        business_date,
+        reload,
+        lambda path, again: load_file(
+            url, path, business_date=business_date, run_id=run_id, csv_mapping=csv_mapping, reload=again
+        ),
+    )
 
 
 def load_file(
@@ -67,10 +73,19 @@ def load_file(
     business_date: date | None = None,
     run_id: str | None = None,
     csv_mapping: str | None = None,
+    reload: bool = False,
 ) -> BankFileResult:
-    """Parse and load one statement file; never raises for bad content (that is a rejected result)."""
+    """Parse and load one statement file; never raises for bad content (that is a rejected result).
+
+    `reload` (ar_daily's `reload_source: bank`): a file loaded before is parsed again and its rows replaced, in one
+    transaction, by what the current parser reads (after a parser fix, say); not when a later file replaced one
+    of its statements (warehouse.reload_refusal)."""
     digest = warehouse.sha256_of(path)
-    duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    again = reload and warehouse.loaded_before(url, SOURCE, digest)
+    if again:
+        duplicate = warehouse.reload_refusal(url, "raw_bank.statements", "audit.statement_events", digest)
+    else:
+        duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
     if duplicate is not None:
         log.info("%s: not loaded again: %s", path, duplicate)
         return BankFileResult(path, "duplicate", digest, reason=duplicate)
@@ -81,6 +96,10 @@ def load_file(
         with warehouse.load_batch(
             url, source=SOURCE, entity="statement_lines", business_date=business_date, run_id=run_id
         ) as batch:
+            if again:
+                warehouse.forget_file_rows(
+                    batch.conn, ("raw_bank.statement_lines", "raw_bank.statements"), digest
+                )
             result = _load_parsed(batch, path, digest, csv_mapping)
             result.file_format = result.file_format or file_format
             warehouse.register_file(

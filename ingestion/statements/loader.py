@@ -57,13 +57,19 @@ def load_files(
     business_date: date | None = None,
     run_id: str | None = None,
     mapping: StatementMapping | str | None = None,
+    reload: bool = False,
 ) -> list[StatementFileResult]:
     """Load every statement file under `paths` (files or folders; YYYY-MM-DD folders after business_date are
-    left for their day); `mapping` names the layout, else each file's header picks it."""
-    return [
-        load_file(url, path, business_date=business_date, run_id=run_id, mapping=mapping)
-        for path in warehouse.delivered_files(paths, business_date=business_date)
-    ]
+    left for their day); `mapping` names the layout, else each file's header picks it. `reload`: files loaded
+    before are read again too (see load_file), each content once."""
+    return warehouse.load_delivered(
+        paths,
+        business_date,
+        reload,
+        lambda path, again: load_file(
+            url, path, business_date=business_date, run_id=run_id, mapping=mapping, reload=again
+        ),
+    )
 
 
 def load_file(
@@ -73,10 +79,20 @@ def load_file(
     business_date: date | None = None,
     run_id: str | None = None,
     mapping: StatementMapping | str | None = None,
+    reload: bool = False,
 ) -> StatementFileResult:
-    """Read, check and load one statement file; never raises for bad content (that is a rejected result)."""
+    """Read, check and load one statement file; never raises for bad content (that is a rejected result).
+
+    `reload` (ar_daily's `reload_source: statements`): a file loaded before is read again and its rows replaced,
+    in one transaction; not when a later file replaced one of its statements (warehouse.reload_refusal)."""
     digest = warehouse.sha256_of(path)
-    duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    again = reload and warehouse.loaded_before(url, SOURCE, digest)
+    if again:
+        duplicate = warehouse.reload_refusal(
+            url, "raw_statements.statements", "audit.customer_statement_events", digest
+        )
+    else:
+        duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
     if duplicate is not None:
         log.info("%s: not loaded again: %s", path, duplicate)
         return StatementFileResult(path, "duplicate", digest, reason=duplicate)
@@ -88,6 +104,10 @@ def load_file(
     with warehouse.load_batch(
         url, source=SOURCE, entity=ENTITY, business_date=business_date, run_id=run_id
     ) as batch:
+        if again:
+            warehouse.forget_file_rows(
+                batch.conn, ("raw_statements.statement_items", "raw_statements.statements"), digest
+            )
         result = _load(batch, digest, statement_file.rows, statement_file.statements(),
                        statement_file.file_format, statement_file.mapping.name, path)  # fmt: skip
         warehouse.register_file(

@@ -155,4 +155,4 @@ def test_the_reload_source_param_reaches_the_erp_load(dagbag) -> None:  # type: 
     dag = dagbag.dags["ar_daily"]
     param = dag.params.get_param("reload_source")
     assert param.value is None
-    assert param.schema["enum"] == [None, "erp"]
+    assert param.schema["enum"] == [None, "erp", "bank", "statements"]

@@ -25,6 +25,18 @@ def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
     return path
 
 
+def _correction(folder: Path, name: str) -> Path:
+    """The fixture's statement corrected: the batched debit 25.00 instead of 20.00, closing at 75.00, not 80.00."""
+    return _variant(
+        folder,
+        name,
+        ("<MsgId>TEST-MSG-2</MsgId>", "<MsgId>TEST-MSG-3</MsgId>"),
+        ('<Amt Ccy="GBP">20.00000</Amt>', '<Amt Ccy="GBP">25.00000</Amt>'),
+        ('<Amt Ccy="GBP">12.34567</Amt>', '<Amt Ccy="GBP">17.34567</Amt>'),
+        ('<Amt Ccy="GBP">80.00</Amt>', '<Amt Ccy="GBP">75.00</Amt>'),
+    )
+
+
 def test_redelivered_statement_is_a_duplicate_and_a_correction_replaces_it(
     clean_warehouse: str, tmp_path: Path
 ) -> None:
@@ -35,14 +47,7 @@ def test_redelivered_statement_is_a_duplicate_and_a_correction_replaces_it(
     )
     # Then a correction: the batched debit was 25.00 (17.34567 + 7.65433), so the closing balance is
     # 100.00 - 25.00 = 75.00 instead of 80.00.
-    corrected = _variant(
-        tmp_path,
-        "day_corrected.xml",
-        ("<MsgId>TEST-MSG-2</MsgId>", "<MsgId>TEST-MSG-3</MsgId>"),
-        ('<Amt Ccy="GBP">20.00000</Amt>', '<Amt Ccy="GBP">25.00000</Amt>'),
-        ('<Amt Ccy="GBP">12.34567</Amt>', '<Amt Ccy="GBP">17.34567</Amt>'),
-        ('<Amt Ccy="GBP">80.00</Amt>', '<Amt Ccy="GBP">75.00</Amt>'),
-    )
+    corrected = _correction(tmp_path, "day_corrected.xml")
 
     first = load_file(clean_warehouse, original)
     assert (first.status, first.statements, first.rows) == ("loaded", 1, 2)
@@ -149,3 +154,75 @@ def test_a_broken_file_is_quarantined_with_its_reason_and_the_rest_loads(
     again = {r.path.name: r for r in load_files(clean_warehouse, [landing / "bank"])}
     assert again["broken.sta"].status == "loaded" and again["broken.sta"].rows == 1
     assert again["good.xml"].status == "duplicate"
+
+
+def test_a_reload_reads_files_again_and_leaves_corrected_statements_alone(
+    clean_warehouse: str, tmp_path: Path
+) -> None:
+    """ar_daily's `reload_source: bank`: every file loaded before is parsed again and its rows replaced (after a
+    parser fix, say); a file whose statement a later correction replaced is not, and the correction stands."""
+    from ingestion.bank.loader import load_files
+
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    original = _variant(folder, "a_day.xml")
+    _variant(folder, "b_day_resent.xml", ("<MsgId>TEST-MSG-2</MsgId>", "<MsgId>TEST-MSG-2-RESENT</MsgId>"))
+    corrected = _correction(folder, "c_day_corrected.xml")
+    # A fourth file, another account's statement: loaded and current, so a re-load replaces its rows.
+    other = _variant(
+        folder, "d_other_account.xml", ("<MsgId>TEST-MSG-2</MsgId>", "<MsgId>TEST-MSG-4</MsgId>")
+    )
+    text = other.read_text()
+    iban = text.split("<IBAN>")[1].split("</IBAN>")[0]
+    other.write_text(text.replace(f"<IBAN>{iban}</IBAN>", "<IBAN>GB33BUKB20201555555555</IBAN>"))
+
+    first = [(r.path.name, r.status) for r in load_files(clean_warehouse, [folder])]
+    assert first == [
+        ("a_day.xml", "loaded"), ("b_day_resent.xml", "duplicate"), ("c_day_corrected.xml", "loaded"),
+        ("d_other_account.xml", "loaded"),
+    ]  # fmt: skip
+
+    def state() -> list[tuple[object, ...]]:
+        with warehouse.connect(clean_warehouse) as conn:
+            return conn.execute(
+                """select s.file_sha256 = %s, s.file_sha256 = %s, s.account_key, s.closing_balance, s.is_current,
+                          s.superseded_by_sha256 = %s, count(l.*), sum(l.amount)
+                     from raw_bank.statements s
+                     left join raw_bank.statement_lines l using (file_sha256, statement_index)
+                    group by 1, 2, 3, 4, 5, 6 order by 3, 5, 4""",
+                (
+                    warehouse.sha256_of(original),
+                    warehouse.sha256_of(corrected),
+                    warehouse.sha256_of(corrected),
+                ),
+            ).fetchall()
+
+    before = state()
+    # A broken parse of the other account's file, as an older parser might have left it: no counterparty names.
+    with warehouse.connect(clean_warehouse) as conn:
+        conn.execute(
+            "update raw_bank.statement_lines set counterparty_name = null where file_sha256 = %s",
+            (warehouse.sha256_of(other),),
+        )
+        conn.commit()
+
+    again = {r.path.name: (r.status, r.reason) for r in load_files(clean_warehouse, [folder], reload=True)}
+    # The first file's statement was replaced by the correction: left alone, and the reason says which file to
+    # re-load. The re-sent copy was a second delivery of the first file's statement: left alone too (read again,
+    # its 80.00 would pass for a correction of the 75.00 one). The correction and the other account's file are
+    # read again.
+    assert again["a_day.xml"][0] == "duplicate"
+    assert again["a_day.xml"][1].startswith("not re-loaded: a statement in it was replaced by file ")
+    assert again["b_day_resent.xml"][0] == "duplicate"
+    assert again["b_day_resent.xml"][1].startswith("not re-loaded: a statement in it was a second delivery")
+    assert again["c_day_corrected.xml"] == ("loaded", None)
+    assert again["d_other_account.xml"] == ("loaded", None)
+    # The statements stand as they did: the correction current (75.00), the first file's statement replaced by it
+    # (80.00), the other account's current; every line back, the counterparty names (Fuel Co, Toll Ltd) restored.
+    assert state() == before
+    with warehouse.connect(clean_warehouse) as conn:
+        names = conn.execute(
+            "select counterparty_name from raw_bank.statement_lines where file_sha256 = %s order by line_index",
+            (warehouse.sha256_of(other),),
+        ).fetchall()
+    assert names == [("Fuel Co",), ("Toll Ltd",)]

@@ -88,3 +88,43 @@ def test_a_file_and_a_statement_load_once_and_a_correction_replaces(
     assert _query(
         clean_warehouse, "select customer_id, event from audit.customer_statement_events order by event_id"
     ) == [("C1", "duplicate"), ("C2", "replaced")]
+
+
+def test_a_reload_reads_standing_statements_again_and_leaves_replaced_ones(
+    clean_warehouse: str, tmp_path: Path
+) -> None:
+    """ar_daily's `reload_source: statements`: a file whose statements stand is read again and its rows replaced;
+    one with a statement a later file corrected, or with a second delivery of an earlier statement, is not."""
+    from ingestion.statements.loader import load_files
+
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    (folder / "a.csv").write_text(HEADER + C1 + C2)  # C1 and C2 as of 2026-03-31
+    (folder / "b.csv").write_text(HEADER + C2.replace("75.50", "57.50"))  # corrects C2
+    c3 = "C3,2026-03-31,INV-30,invoice,2026-03-03,10.00,EUR\n"
+    (folder / "c.csv").write_text(HEADER + c3)  # C3: standing
+    assert [r.status for r in load_files(clean_warehouse, [folder])] == ["loaded", "loaded", "loaded"]
+    query = (
+        "select customer_id, document_ref, amount, _batch_id from raw_statements.statement_items "
+        "order by customer_id, document_ref, _batch_id"
+    )
+    before = _query(clean_warehouse, query)
+
+    again = {r.path.name: (r.status, r.reason) for r in load_files(clean_warehouse, [folder], reload=True)}
+    # a.csv holds C2's statement that b.csv corrected: not read again (it would replace its correction).
+    assert again["a.csv"][0] == "duplicate" and "replaced by file" in str(again["a.csv"][1])
+    assert again["b.csv"] == ("loaded", None) and again["c.csv"] == ("loaded", None)
+    after = _query(clean_warehouse, query)
+    # The same lines: C1's two and a.csv's replaced C2 line (75.50) untouched, in their first batches; b.csv's
+    # C2 (57.50) and c.csv's C3 (10.00) read again, in new batches (3 files loaded first: batches 1 to 3).
+    assert [row[:3] for row in after] == [row[:3] for row in before]
+    assert {(row[0], row[3]) for row in after} == {("C1", 1), ("C2", 1), ("C2", 4), ("C3", 5)}
+    assert _query(
+        clean_warehouse,
+        "select customer_id, balance_amount, is_current from raw_statements.statements order by 1, 2",
+    ) == [
+        ("C1", Decimal("60.00"), True),
+        ("C2", Decimal("57.50"), True),
+        ("C2", Decimal("75.50"), False),
+        ("C3", Decimal("10.00"), True),
+    ]

@@ -1,0 +1,26 @@
+"""What the benchmark sections share: where results go and the header every results page starts with."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_results(
+    folder: Path, name: str, title: str, report: dict[str, Any], table: str, how: str = ""
+) -> None:
+    """bench/results/<name>.json (the whole report) and <name>.md: a header saying when, on what machine and at
+    which commit it was measured, then `table`. The report needs `measured_at` and `machine`
+    (bench.bank.machine_info)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    machine = report["machine"]
+    header = (
+        f"# Benchmark: {title}\n\n"
+        f"Measured {report['measured_at']} on {machine['cpu']} ({machine['nproc']} CPUs, {machine['memory_gb']} GB), "
+        f"PostgreSQL {machine['postgres']}, commit {str(machine['git_commit'])[:7]}"
+        f"{' (uncommitted changes)' if machine['git_dirty'] else ''}{how}. "
+        f"How: bench/{name}.py (its docstring), bench/README.md.\n\n"
+    )
+    (folder / f"{name}.md").write_text(header + table + "\n")
