@@ -316,6 +316,49 @@ def check(as_of: date, run_id: str | None, marts: bool, as_json: bool) -> None:
         click.echo(f"checks for {as_of}: {payload}")
 
 
+BENCH_SECTIONS = ("erp", "bank", "dbt", "dag")
+
+
+@main.command()
+@click.option(
+    "--scale",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Scale factor: 1 is about 10,000 customers and 1,000,000 invoices over two years.",
+)
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Choice(BENCH_SECTIONS),
+    help="Run only these sections (repeatable); default: all.",
+)
+@click.option("--no-save", is_flag=True, help="Print only; leave bench/results/ alone.")
+def bench(scale: float, sections: tuple[str, ...], no_save: bool) -> None:
+    """The benchmark at one scale (bench/README.md): the ERP load against COPY and pandas, bank statements
+    (1,000,000 transactions at scale 1) against COPY, the first and the daily dbt build, and one ar_daily day
+    task by task with its dbt part against a plain dbt build. Results in bench/results/."""
+    import sys
+
+    if str(config.PROJECT_ROOT) not in sys.path:
+        sys.path.insert(
+            0, str(config.PROJECT_ROOT)
+        )  # the bench package lives beside ingestion/ in the checkout
+    from bench import bank, dag_daily, dbt_daily, erp_load
+
+    save = ["--no-save"] if no_save else []
+    runs = {
+        "erp": lambda: erp_load.main(["--scales", str(scale), *save]),
+        "bank": lambda: bank.main(["--transactions", str(max(1000, int(1_000_000 * scale))), *save]),
+        "dbt": lambda: dbt_daily.main(["--scales", str(scale), *save]),
+        "dag": lambda: dag_daily.main(["--scale", str(scale), *save]),
+    }
+    failed = [name for name in (sections or BENCH_SECTIONS) if runs[name]() != 0]
+    if failed:
+        raise click.ClickException(f"benchmark section(s) failed: {', '.join(failed)}")
+
+
 @main.command()
 @click.option("--date", "day", callback=_date, required=True, help="Business date to run (YYYY-MM-DD).")
 @click.option(

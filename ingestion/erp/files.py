@@ -18,6 +18,7 @@ from typing import Any
 
 from ingestion import warehouse
 from ingestion.erp.entities import ENTITIES, LOAD_ORDER, Entity
+from ingestion.erp.fast_csv import copy_extract
 from ingestion.erp.loader import SOURCE_ROW, EntityLoadResult, stage_and_merge
 from ingestion.erp.records import MALFORMED
 
@@ -37,17 +38,7 @@ def read_extract(entity: Entity, stream: io.TextIOBase | Any, *, file_name: str 
     Line numbers are physical lines (the header is line 1), so a reject points at the line an editor shows.
     """
     reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ExtractFileError(f"{file_name}: the file is empty (no header row)") from None
-    header = [h.strip().lower() for h in header]
-    missing = [c.name for c in entity.columns if c.required and c.name not in header]
-    if missing:
-        raise ExtractFileError(f"{file_name}: line 1: header lacks required column(s) {', '.join(missing)}")
-    unknown = [h for h in header if h not in entity.column_names]
-    if unknown:
-        log.warning("%s: ignoring unknown column(s) %s", file_name, ", ".join(unknown))
+    header = _header(entity, reader, file_name)
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
@@ -63,6 +54,21 @@ def read_extract(entity: Entity, stream: io.TextIOBase | Any, *, file_name: str 
             )
             continue
         yield line, dict(zip(header, row, strict=True))
+
+
+def _header(entity: Entity, reader: Iterator[list[str]], file_name: str) -> list[str]:
+    """The header row's column names (lower case); raises ExtractFileError for a missing header or column."""
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ExtractFileError(f"{file_name}: the file is empty (no header row)") from None
+    missing = [c.name for c in entity.columns if c.required and c.name not in header]
+    if missing:
+        raise ExtractFileError(f"{file_name}: line 1: header lacks required column(s) {', '.join(missing)}")
+    unknown = [h for h in header if h not in entity.column_names]
+    if unknown:
+        log.warning("%s: ignoring unknown column(s) %s", file_name, ", ".join(unknown))
+    return header
 
 
 @dataclass
@@ -111,12 +117,16 @@ def load_extract_file(
             url, source=SOURCE, entity=entity.name, business_date=business_date, run_id=run_id
         ) as batch:
             with path.open(encoding="utf-8-sig", newline="") as handle:
+                header = _header(entity, csv.reader(handle), path.name)
+                handle.seek(0)
                 result: EntityLoadResult = stage_and_merge(
                     batch,
                     entity,
                     read_extract(entity, handle, file_name=path.name),
                     file_name=path.name,
                     file_sha256=digest,
+                    # PostgreSQL parses and types the file; Python reads it only when the server cannot.
+                    fast=lambda stage: copy_extract(batch, entity, path, stage, header),
                 )
             warehouse.register_file(
                 batch.conn,

@@ -8,11 +8,11 @@ tables hold the ERP's current state while audit.load_batches keeps the history o
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
@@ -20,6 +20,9 @@ from ingestion import warehouse
 from ingestion.erp.entities import Entity
 from ingestion.erp.records import coerce_record
 from ingestion.warehouse import Batch, Reject
+
+if TYPE_CHECKING:
+    from ingestion.erp.fast_csv import Staged
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +62,13 @@ def stage_and_merge(
     file_name: str | None = None,
     file_sha256: str | None = None,
     updated_at_key: str | None = None,
+    fast: Callable[[sql.Identifier], Staged | None] | None = None,
 ) -> EntityLoadResult:
     """Validate `records` and merge them into raw_erp.<entity> inside the batch's transaction.
 
-    `updated_at_key`, when given, names the record field holding the source's change timestamp.
+    `updated_at_key`, when given, names the record field holding the source's change timestamp. `fast`, when
+    given, may stage the rows itself (ingestion.erp.fast_csv.copy_extract); when it returns None, `records` are
+    read instead.
     """
     conn = batch.conn
     cols = list(entity.column_names)
@@ -100,8 +106,13 @@ def stage_and_merge(
             updated_at = record.get(updated_at_key) if updated_at_key else None
             yield (*result, updated_at if isinstance(updated_at, datetime) else None, line_number or read)
 
-    with conn.cursor() as cur:
-        warehouse.copy_rows(cur, stage, [*cols, "source_updated_at", "_line"], rows())
+    staged = fast(stage) if fast is not None else None
+    if staged is not None:
+        read, source_total = staged.rows_read, staged.source_total
+        rejects.extend(staged.rejects)
+    else:
+        with conn.cursor() as cur:
+            warehouse.copy_rows(cur, stage, [*cols, "source_updated_at", "_line"], rows())
 
     target_total = None
     if entity.amount_column:

@@ -153,6 +153,24 @@ def _entity_rules(entity: Entity, values: list[Any]) -> tuple[str, str] | None:
     return None
 
 
+def entity_rule_conditions(entity: Entity) -> list[str]:
+    """_entity_rules as SQL conditions, true where a rule may be broken ({column} stands for the column's typed
+    value, as psycopg.sql.SQL.format fills it in): the CSV fast path
+    (ingestion/erp/fast_csv.py) sends such rows to coerce_record, which decides and words the reason. A rule
+    added to _entity_rules needs its condition here, or the fast path lets rows that break it through
+    (tests/integration/test_erp_fast_csv.py loads a row breaking each rule both ways)."""
+    conditions = []
+    if entity.amount_column:
+        conditions.append(f"{{{entity.amount_column}}} <= 0")
+    if entity.name == "invoices":
+        conditions.append("{due_date} < {invoice_date}")
+    if entity.name == "fx_rates":
+        conditions.append("{currency_code} = {functional_currency_code}")
+    if entity.name == "customers":
+        conditions.append("{payment_terms_days} < 0")
+    return conditions
+
+
 def _record_ref(entity: Entity, record: Mapping[str, Any]) -> str | None:
     parts = [str(record.get(k) or "") for k in entity.primary_key]
     ref = "/".join(parts)
