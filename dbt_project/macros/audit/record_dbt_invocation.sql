@@ -13,7 +13,8 @@
         insert into audit.dbt_invocations (
             invocation_id, pipeline_run_id, command, as_of_date, data_tests_from_batch, run_started_at,
             node_count, error_count, warn_count, skipped_count
-        ) values (
+        )
+        select
             '{{ invocation_id }}',
             {{ "'" ~ (run_id | string | replace("'", "''")) ~ "'" if run_id not in (none, '', 'None') else 'null' }},
             '{{ flags.WHICH }}',
@@ -24,7 +25,6 @@
             {{ statuses | select('in', ['error', 'fail']) | list | length }},
             {{ statuses | select('equalto', 'warn') | list | length }},
             {{ statuses | select('equalto', 'skipped') | list | length }}
-        )
-        on conflict (invocation_id) do nothing
+        where not exists (select 1 from audit.dbt_invocations where invocation_id = '{{ invocation_id }}')
     {%- endif -%}
 {% endmacro %}

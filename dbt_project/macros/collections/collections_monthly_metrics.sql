@@ -187,16 +187,16 @@ metrics_exact as (
 monthly_metrics as (
     select
         amounts_cumulated.*,
-        cast(round(metrics_exact.collection_rate, 4) as numeric(18, 4)) as collection_rate,
-        cast(round(metrics_exact.dso_simple, 2) as numeric(18, 2)) as dso_simple,
-        cast(round(metrics_exact.dso_countback, 2) as numeric(18, 2)) as dso_countback,
-        cast(round(metrics_exact.best_possible_dso, 2) as numeric(18, 2)) as best_possible_dso,
-        cast(round(metrics_exact.dso_simple - metrics_exact.best_possible_dso, 2) as numeric(18, 2))
+        cast(round(metrics_exact.collection_rate, 4) as decimal(18, 4)) as collection_rate,
+        cast(round(metrics_exact.dso_simple, 2) as decimal(18, 2)) as dso_simple,
+        cast(round(metrics_exact.dso_countback, 2) as decimal(18, 2)) as dso_countback,
+        cast(round(metrics_exact.best_possible_dso, 2) as decimal(18, 2)) as best_possible_dso,
+        cast(round(metrics_exact.dso_simple - metrics_exact.best_possible_dso, 2) as decimal(18, 2))
             as average_days_delinquent,
-        cast(round(metrics_exact.cei_pct, 2) as numeric(18, 2)) as cei_pct,
-        cast(round(metrics_exact.bad_debt_ratio, 4) as numeric(18, 4)) as bad_debt_ratio,
-        cast(round(metrics_exact.dso_quarterly, 2) as numeric(18, 2)) as dso_quarterly,
-        cast(round(metrics_exact.dso_quarter_change, 4) as numeric(18, 4)) as dso_quarter_change,
+        cast(round(metrics_exact.cei_pct, 2) as decimal(18, 2)) as cei_pct,
+        cast(round(metrics_exact.bad_debt_ratio, 4) as decimal(18, 4)) as bad_debt_ratio,
+        cast(round(metrics_exact.dso_quarterly, 2) as decimal(18, 2)) as dso_quarterly,
+        cast(round(metrics_exact.dso_quarter_change, 4) as decimal(18, 4)) as dso_quarter_change,
         metrics_exact.is_dso_trend_alert
     from amounts_cumulated
     inner join metrics_exact

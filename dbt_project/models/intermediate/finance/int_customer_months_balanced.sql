@@ -75,26 +75,34 @@ customer_currencies as (
     {%- endif %}
 ),
 
+-- Every month start from the earliest spine start up to the month of as_of_date, from dbt's cross-database
+-- generate_series (a hundred years of months at most).
+{%- set spine_start = '(select min(' ~ ('greatest(first_month_start_date, ' ~ window_start ~ ')' if window_start is not none else 'first_month_start_date') ~ ') from customer_currencies)' %}
+month_starts as (
+    select
+        cast({{ dbt.dateadd('month', 'month_numbers.generated_number - 1', spine_start) }} as date) as month_start
+    from ({{ dbt.generate_series(1200) }}) as month_numbers
+    where month_numbers.generated_number - 1
+        <= {{ dbt.datediff(spine_start, dbt.date_trunc('month', as_of_date()), 'month') }}
+),
+
 -- Every month from the customer's first invoice in the currency up to the month of as_of_date, none skipped, so
 -- a month without any movement still has a row (and the running sums below carry the balance through it).
 customer_months as (
     select
         customer_currencies.customer_id,
         customer_currencies.currency_code,
-        cast(month_starts.month_start as date) as month_start_date,
+        month_starts.month_start as month_start_date,
         least(
             cast({{ dbt.last_day('month_starts.month_start', 'month') }} as date), {{ as_of_date() }}
         ) as period_end_date
     from customer_currencies
-    cross join lateral generate_series(
+    inner join month_starts
         {%- if window_start is not none %}
-        greatest(customer_currencies.first_month_start_date, {{ window_start }}),
+        on month_starts.month_start >= greatest(customer_currencies.first_month_start_date, {{ window_start }})
         {%- else %}
-        customer_currencies.first_month_start_date,
+        on month_starts.month_start >= customer_currencies.first_month_start_date
         {%- endif %}
-        cast({{ dbt.date_trunc('month', as_of_date()) }} as date),
-        interval '1 month'
-    ) as month_starts (month_start)
 ),
 
 -- The receivable's change per month: the balance changes of the issued invoices dated in the month, up to
@@ -134,9 +142,9 @@ carried_balances as (
     group by invoices_issued.customer_id, invoices_issued.currency_code
     {%- else %}
     select
-        cast(null as text) as customer_id,
-        cast(null as text) as currency_code,
-        cast(0 as numeric) as carried_ar_amount
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        cast(0 as {{ type_exact_numeric() }}) as carried_ar_amount
     where false
     {%- endif %}
 ),
@@ -172,8 +180,8 @@ final as (
         month_start_date,
         period_end_date,
         {{ dbt.datediff('month_start_date', 'period_end_date', 'day') }} + 1 as days_in_period,
-        cast(ending_ar_amount - ar_change_amount as numeric(18, 2)) as opening_ar_amount,
-        cast(ending_ar_amount as numeric(18, 2)) as ending_ar_amount
+        cast(ending_ar_amount - ar_change_amount as decimal(18, 2)) as opening_ar_amount,
+        cast(ending_ar_amount as decimal(18, 2)) as ending_ar_amount
     from customer_months_balanced
 )
 

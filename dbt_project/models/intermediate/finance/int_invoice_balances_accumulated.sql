@@ -28,9 +28,8 @@
         {'columns': ['invoice_id']}, {'columns': ['balance_date']}, {'columns': ['next_balance_date']},
     ],
     post_hook=[
-        "create index if not exists {{ this.name }}_open_next_idx on {{ this }} (next_balance_date)
-            where open_amount <> 0",
-        "create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+        "{{ postgres_index(this, 'next_balance_date', 'open_next_idx', where='open_amount <> 0') }}",
+        "{{ postgres_index(this, 'processed_batch_id', 'processed_batch_idx') }}",
     ],
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
@@ -115,8 +114,8 @@ final as (
         balance_date,
         next_balance_date,
         movement_count,
-        cast(net_movement_amount as numeric(18, 2)) as net_movement_amount,
-        cast(open_amount as numeric(18, 2)) as open_amount,
+        cast(net_movement_amount as decimal(18, 2)) as net_movement_amount,
+        cast(open_amount as decimal(18, 2)) as open_amount,
         is_settled,
         case
             when is_settled

@@ -33,8 +33,8 @@
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['invoice_id']}],
     post_hook=[
-        "create index if not exists {{ this.name }}_effective_date_idx on {{ this }} (effective_date)",
-        "create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+        "{{ postgres_index(this, 'effective_date', 'effective_date_idx') }}",
+        "{{ postgres_index(this, 'processed_batch_id', 'processed_batch_idx') }}",
     ],
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
@@ -42,10 +42,10 @@
             true or
         {% endif %}
         (select max(processed_batch_id) from {{ this }}) > coalesce(greatest(
-            (select max(load_batch_id) from {{ ref('stg_erp__invoices') }}),
-            (select max(load_batch_id) from {{ ref('stg_erp__credit_notes') }}),
-            (select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }}),
-            (select max(load_batch_id) from {{ ref('stg_erp__write_offs') }})
+            coalesce((select max(load_batch_id) from {{ ref('stg_erp__invoices') }}), 0),
+            coalesce((select max(load_batch_id) from {{ ref('stg_erp__credit_notes') }}), 0),
+            coalesce((select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }}), 0),
+            coalesce((select max(load_batch_id) from {{ ref('stg_erp__write_offs') }}), 0)
         ), 0)
     {% endif %}",
 ) }}
@@ -221,7 +221,7 @@ recoveries as (
         invoice_id,
         'write_off_recovery' as movement_type,
         -- No document of its own: the day's payments recovered it; one row per invoice and day at most.
-        'RECOVERY-' || cast(movement_date as text) as document_id,
+        'RECOVERY-' || cast(movement_date as {{ dbt.type_string() }}) as document_id,
         movement_date,
         reinstated_amount - coalesce(
             lag(reinstated_amount) over (partition by invoice_id order by movement_date), 0
@@ -249,7 +249,7 @@ final as (
         greatest(movements.movement_date, invoices.invoice_date) as effective_date,
         invoices.customer_id,
         invoices.currency_code,
-        cast(movements.movement_amount as numeric(18, 2)) as movement_amount,
+        cast(movements.movement_amount as decimal(18, 2)) as movement_amount,
         cast(movements.source_batch_id as bigint) as source_batch_id,
         cast(latest_batch.processed_batch_id as bigint) as processed_batch_id
 

@@ -25,7 +25,7 @@
         {'columns': ['invoice_id']}, {'columns': ['customer_id']}, {'columns': ['invoice_date']},
         {'columns': ['state_valid_from']}, {'columns': ['state_valid_until']},
     ],
-    post_hook="create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+    post_hook="{{ postgres_index(this, 'processed_batch_id', 'processed_batch_idx') }}",
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where invoice_date > {{ as_of_date() }}
@@ -50,7 +50,7 @@
     ) }}
 {%- endif -%}
 {%- set discount_days = discount_days_text | int -%}
-{%- set discount_rate = "cast('" ~ discount_rate_text ~ "' as numeric)" %}
+{%- set discount_rate = "cast('" ~ discount_rate_text ~ "' as " ~ type_exact_numeric() ~ ")" %}
 
 with
 
@@ -183,13 +183,13 @@ final as (
         case
             when settled_date is not null then settled_date <= due_date
         end as is_paid_on_time,
-        cast(paid_amount as numeric(18, 2)) as paid_amount,
+        cast(paid_amount as decimal(18, 2)) as paid_amount,
         is_discount_taken,
         cast(
             case
                 when is_discount_taken then invoice_amount - paid_amount
                 when not is_discount_taken then 0
-            end as numeric(18, 2)
+            end as decimal(18, 2)
         ) as discount_taken_amount,
         is_disputed,
         state_valid_from,

@@ -18,14 +18,13 @@
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where (select max(processed_batch_id) from {{ this }}) > coalesce(greatest(
-            (select max(load_batch_id) from {{ ref('stg_erp__payments') }}),
-            (select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }})
+            coalesce((select max(load_batch_id) from {{ ref('stg_erp__payments') }}), 0),
+            coalesce((select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }}), 0)
         ), 0)
     {% endif %}",
     post_hook=[
-        "create index if not exists {{ this.name }}_unapplied_next_idx on {{ this }} (next_balance_date)
-            where unapplied_amount <> 0",
-        "create index if not exists {{ this.name }}_processed_batch_idx on {{ this }} (processed_batch_id)",
+        "{{ postgres_index(this, 'next_balance_date', 'unapplied_next_idx', where='unapplied_amount <> 0') }}",
+        "{{ postgres_index(this, 'processed_batch_id', 'processed_batch_idx') }}",
     ],
 ) }}
 
@@ -33,8 +32,8 @@ with
 
 latest_batch as (
     select greatest(
-        (select max(load_batch_id) from {{ ref('stg_erp__payments') }}),
-        (select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }})
+        coalesce((select max(load_batch_id) from {{ ref('stg_erp__payments') }}), 0),
+        coalesce((select max(load_batch_id) from {{ ref('stg_erp__payment_applications') }}), 0)
     ) as processed_batch_id
 ),
 
@@ -96,7 +95,7 @@ final as (
             sum(daily_changes.change_amount) over (
                 partition by daily_changes.payment_id order by daily_changes.balance_date
                 rows between unbounded preceding and current row
-            ) as numeric(18, 2)
+            ) as decimal(18, 2)
         ) as unapplied_amount,
         cast((select processed_batch_id from latest_batch) as bigint) as processed_batch_id
     from daily_changes

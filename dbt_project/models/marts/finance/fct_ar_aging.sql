@@ -137,9 +137,9 @@ final as (
         '{{ aging_basis() }}' as aging_basis,
         aging_days,
         '{{ var("functional_currency") }}' as functional_currency_code,
-        cast(fx_rate as numeric(20, 10)) as fx_rate,
+        cast(fx_rate as decimal(20, 10)) as fx_rate,
         fx_rate_date,
-        cast(round(open_amount * fx_rate, 2) as numeric(18, 2)) as open_amount_functional
+        cast(round(open_amount * fx_rate, 2) as decimal(18, 2)) as open_amount_functional
     from open_invoices_valued
 )
 

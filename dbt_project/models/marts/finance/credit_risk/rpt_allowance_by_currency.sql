@@ -43,10 +43,10 @@ final as (
         {{ as_of_date() }} as as_of_date,
         currency_code,
         cast(open_invoice_count as integer) as open_invoice_count,
-        cast(open_amount as numeric(18, 2)) as open_amount,
-        cast(receivable_amount as numeric(18, 2)) as receivable_amount,
-        cast(allowance_amount as numeric(18, 2)) as allowance_amount,
-        cast(allowance_amount / nullif(receivable_amount, 0) as numeric(18, 6)) as allowance_coverage
+        cast(open_amount as decimal(18, 2)) as open_amount,
+        cast(receivable_amount as decimal(18, 2)) as receivable_amount,
+        cast(allowance_amount as decimal(18, 2)) as allowance_amount,
+        cast(allowance_amount / nullif(receivable_amount, 0) as decimal(18, 6)) as allowance_coverage
     from currency_totals
 )
 

@@ -204,10 +204,10 @@ final as (
         customer_name,
         currency_code,
         credit_limit_amount,
-        cast(exposure_amount as numeric(18, 2)) as exposure_amount,
-        cast(exposure_amount / nullif(credit_limit_amount, 0) as numeric(18, 6)) as utilization,
+        cast(exposure_amount as decimal(18, 2)) as exposure_amount,
+        cast(exposure_amount / nullif(credit_limit_amount, 0) as decimal(18, 6)) as utilization,
         coalesce(exposure_amount > credit_limit_amount, false) as is_over_limit,
-        cast(exposure_amount / nullif(currency_total_open_amount, 0) as numeric(18, 6)) as share_of_total_ar,
+        cast(exposure_amount / nullif(currency_total_open_amount, 0) as decimal(18, 6)) as share_of_total_ar,
         -- Compared without dividing, so exactly the threshold is not a concentration.
         coalesce(
             currency_total_open_amount > 0
@@ -218,14 +218,14 @@ final as (
         cast(max_days_past_due as integer) as max_days_past_due,
         reminder_stage,
         insured_share,
-        cast(round(greatest(exposure_amount, 0) * coalesce(insured_share, 0), 2) as numeric(18, 2))
+        cast(round(greatest(exposure_amount, 0) * coalesce(insured_share, 0), 2) as decimal(18, 2))
             as insured_exposure_amount,
-        cast(round(claimable_open_amount * coalesce(insured_share, 0), 2) as numeric(18, 2))
+        cast(round(claimable_open_amount * coalesce(insured_share, 0), 2) as decimal(18, 2))
             as claimable_insured_amount,
-        cast(allowance_amount as numeric(18, 2)) as allowance_amount,
+        cast(allowance_amount as decimal(18, 2)) as allowance_amount,
         first_invoice_date,
         coalesce(days_since_first_invoice <= {{ new_customer_days }}, false) as is_new_customer,
-        cast(invoiced_amount / months_with_sales as numeric(18, 2)) as average_monthly_sales_amount,
+        cast(invoiced_amount / months_with_sales as decimal(18, 2)) as average_monthly_sales_amount,
         -- limit > share x (invoiced / months), multiplied out so the comparison is exact.
         coalesce(
             days_since_first_invoice <= {{ new_customer_days }}

@@ -82,9 +82,11 @@ credits_booked as (
         and not exists (
             select 1 from exclusions
             where (exclusions.match_field = 'bank_transaction_code'
-                    and lines.bank_transaction_code ilike exclusions.pattern)
-                or (exclusions.match_field = 'counterparty_name' and lines.counterparty_name ilike exclusions.pattern)
-                or (exclusions.match_field = 'remittance_text' and lines.remittance_text ilike exclusions.pattern)
+                    and lower(lines.bank_transaction_code) like lower(exclusions.pattern))
+                or (exclusions.match_field = 'counterparty_name'
+                    and lower(lines.counterparty_name) like lower(exclusions.pattern))
+                or (exclusions.match_field = 'remittance_text'
+                    and lower(lines.remittance_text) like lower(exclusions.pattern))
         )
 ),
 
@@ -324,22 +326,22 @@ final as (
         credits_ranked.file_sha256 as bank_file_sha256,
         credits_ranked.account_id as bank_account_id,
         credits_ranked.booking_date as bank_booking_date,
-        cast(rows_paired.row_bank_amount as numeric(18, 2)) as bank_amount,
+        cast(rows_paired.row_bank_amount as decimal(18, 2)) as bank_amount,
         credits_ranked.end_to_end_id as bank_end_to_end_id,
         credits_ranked.counterparty_name as bank_counterparty_name,
         credits_ranked.remittance_text as bank_remittance_text,
         rows_paired.payment_id,
         payments.customer_id,
         payments.payment_date,
-        cast(rows_paired.row_payment_amount as numeric(18, 2)) as payment_amount,
+        cast(rows_paired.row_payment_amount as decimal(18, 2)) as payment_amount,
         payments.payment_reference,
         coalesce(credits_ranked.currency_code, payments.currency_code) as currency_code,
         rows_paired.match_rule,
-        cast(rows_paired.confidence as numeric(3, 2)) as match_confidence,
+        cast(rows_paired.confidence as decimal(3, 2)) as match_confidence,
         rows_paired.match_group_key,
         cast(count(*) over (partition by rows_paired.match_group_key) as integer) as match_group_size,
         cast(
-            coalesce(rows_paired.row_bank_amount, 0) - coalesce(rows_paired.row_payment_amount, 0) as numeric(18, 2)
+            coalesce(rows_paired.row_bank_amount, 0) - coalesce(rows_paired.row_payment_amount, 0) as decimal(18, 2)
         ) as difference_amount,
         case
             when credits_ranked.occurrence > 1 then 'DUPLICATE'

@@ -22,8 +22,8 @@
     indexes=[{'columns': ['customer_id', 'statement_date']}],
 ) }}
 
-{%- set tolerance_amount = "cast('" ~ (var('statement_tolerance_amount', 0) | string | trim) ~ "' as numeric)" -%}
-{%- set tolerance_pct = "cast('" ~ (var('statement_tolerance_pct', 0) | string | trim) ~ "' as numeric)" -%}
+{%- set tolerance_amount = "cast('" ~ (var('statement_tolerance_amount', 0) | string | trim) ~ "' as " ~ type_exact_numeric() ~ ")" -%}
+{%- set tolerance_pct = "cast('" ~ (var('statement_tolerance_pct', 0) | string | trim) ~ "' as " ~ type_exact_numeric() ~ ")" -%}
 {%- set timing_window_days = var('statement_timing_window_days', 31) | string | trim -%}
 {%- if not modules.re.match('^[0-9]+$', timing_window_days) -%}
     {{ exceptions.raise_compiler_error(
@@ -84,7 +84,8 @@ statement_documents as (
         min(currency_code) as currency_code,
         sum(document_amount) as statement_amount,
         count(*) as statement_line_count,
-        string_agg(cast(line_number as text), ',' order by line_number) as statement_line_numbers,
+        {{ dbt.listagg('cast(line_number as ' ~ dbt.type_string() ~ ')', "','", 'order by line_number') }}
+            as statement_line_numbers,
         min(file_sha256) as statement_file_sha256
     from statement_items
     group by customer_id, statement_date, upper(trim(document_ref))
@@ -228,7 +229,7 @@ ledger_documents as (
         min(document_date) as document_date,
         min(currency_code) as currency_code,
         sum(ledger_amount) as ledger_amount,
-        bool_or(is_disputed) as is_disputed
+        {{ dbt.bool_or('is_disputed') }} as is_disputed
     from ledger_lines
     group by customer_id, statement_date, upper(trim(document_key_source))
 ),
@@ -321,9 +322,9 @@ final as (
         document_ref,
         coalesce(ledger_document_type, statement_document_type) as document_type,
         coalesce(ledger_currency_code, statement_currency_code) as currency_code,
-        cast(ledger_amount as numeric(18, 2)) as ledger_amount,
-        cast(statement_amount as numeric(18, 2)) as statement_amount,
-        cast(difference_amount as numeric(18, 2)) as difference_amount,
+        cast(ledger_amount as decimal(18, 2)) as ledger_amount,
+        cast(statement_amount as decimal(18, 2)) as statement_amount,
+        cast(difference_amount as decimal(18, 2)) as difference_amount,
         status,
         status not in ('MATCHED', 'TIMING_DIFFERENCE', 'DISPUTED') as is_unexplained,
         ledger_document_date,

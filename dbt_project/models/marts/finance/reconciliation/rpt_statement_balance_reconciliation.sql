@@ -4,7 +4,7 @@
 --   difference  = statement balance - ledger balance = sum of the items' difference_amount
 --   unexplained = difference - timing differences - disputed items
 -- is_reconciled: the unexplained remainder is within statement_tolerance_amount.
-{%- set tolerance_amount = "cast('" ~ (var('statement_tolerance_amount', 0) | string | trim) ~ "' as numeric)" %}
+{%- set tolerance_amount = "cast('" ~ (var('statement_tolerance_amount', 0) | string | trim) ~ "' as " ~ type_exact_numeric() ~ ")" %}
 
 with
 
@@ -44,14 +44,14 @@ final as (
         statements.statement_date,
         per_statement.currency_code,
         cast(per_statement.currency_count > 1 as boolean) as is_multi_currency,
-        cast(per_statement.ledger_balance_amount as numeric(18, 2)) as ledger_balance_amount,
-        cast(per_statement.statement_balance_amount as numeric(18, 2)) as statement_balance_amount,
-        cast(per_statement.difference_amount as numeric(18, 2)) as difference_amount,
-        cast(per_statement.timing_difference_amount as numeric(18, 2)) as timing_difference_amount,
-        cast(per_statement.disputed_difference_amount as numeric(18, 2)) as disputed_difference_amount,
+        cast(per_statement.ledger_balance_amount as decimal(18, 2)) as ledger_balance_amount,
+        cast(per_statement.statement_balance_amount as decimal(18, 2)) as statement_balance_amount,
+        cast(per_statement.difference_amount as decimal(18, 2)) as difference_amount,
+        cast(per_statement.timing_difference_amount as decimal(18, 2)) as timing_difference_amount,
+        cast(per_statement.disputed_difference_amount as decimal(18, 2)) as disputed_difference_amount,
         cast(
             per_statement.difference_amount - per_statement.timing_difference_amount
-            - per_statement.disputed_difference_amount as numeric(18, 2)
+            - per_statement.disputed_difference_amount as decimal(18, 2)
         ) as unexplained_difference_amount,
         abs(
             per_statement.difference_amount - per_statement.timing_difference_amount

@@ -102,16 +102,16 @@ final as (
         {{ as_of_date() }} as as_of_date,
         customer_id,
         currency_code,
-        cast(current_amount as numeric(18, 2)) as current_amount,
-        cast(days_1_30_amount as numeric(18, 2)) as days_1_30_amount,
-        cast(days_31_60_amount as numeric(18, 2)) as days_31_60_amount,
-        cast(days_61_90_amount as numeric(18, 2)) as days_61_90_amount,
-        cast(days_91_120_amount as numeric(18, 2)) as days_91_120_amount,
-        cast(days_over_120_amount as numeric(18, 2)) as days_over_120_amount,
-        cast(open_invoices_amount as numeric(18, 2)) as open_invoices_amount,
-        cast(unapplied_cash_amount as numeric(18, 2)) as unapplied_cash_amount,
-        cast(unapplied_credit_amount as numeric(18, 2)) as unapplied_credit_amount,
-        cast(open_invoices_amount - unapplied_cash_amount - unapplied_credit_amount as numeric(18, 2))
+        cast(current_amount as decimal(18, 2)) as current_amount,
+        cast(days_1_30_amount as decimal(18, 2)) as days_1_30_amount,
+        cast(days_31_60_amount as decimal(18, 2)) as days_31_60_amount,
+        cast(days_61_90_amount as decimal(18, 2)) as days_61_90_amount,
+        cast(days_91_120_amount as decimal(18, 2)) as days_91_120_amount,
+        cast(days_over_120_amount as decimal(18, 2)) as days_over_120_amount,
+        cast(open_invoices_amount as decimal(18, 2)) as open_invoices_amount,
+        cast(unapplied_cash_amount as decimal(18, 2)) as unapplied_cash_amount,
+        cast(unapplied_credit_amount as decimal(18, 2)) as unapplied_credit_amount,
+        cast(open_invoices_amount - unapplied_cash_amount - unapplied_credit_amount as decimal(18, 2))
             as net_balance_amount
     from combined
     -- Customers with any non-zero figure (an invoice open at zero is not in fct_ar_aging in the first place).

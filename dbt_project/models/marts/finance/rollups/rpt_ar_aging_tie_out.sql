@@ -33,12 +33,12 @@ final as (
     select
         {{ as_of_date() }} as as_of_date,
         coalesce(aging_totals.currency_code, customer_totals.currency_code) as currency_code,
-        cast(coalesce(aging_totals.aging_open_amount, 0) as numeric(18, 2)) as aging_open_amount,
-        cast(coalesce(customer_totals.customers_open_invoices_amount, 0) as numeric(18, 2))
+        cast(coalesce(aging_totals.aging_open_amount, 0) as decimal(18, 2)) as aging_open_amount,
+        cast(coalesce(customer_totals.customers_open_invoices_amount, 0) as decimal(18, 2))
             as customers_open_invoices_amount,
         cast(
             coalesce(customer_totals.customers_open_invoices_amount, 0) - coalesce(aging_totals.aging_open_amount, 0)
-            as numeric(18, 2)
+            as decimal(18, 2)
         ) as difference_amount
     from aging_totals
     full outer join customer_totals
