@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from bench.common import peak_rss_kb
+
 FORMATS = ("camt053", "mt940", "bai2", "csv")
 GOAL_FORMATS = ("camt053", "mt940")
 GOAL_RATIO = 0.3
@@ -455,8 +457,8 @@ def child_load(url: str, path: Path, file_format: str, profile: bool) -> dict[st
         "rows": result.rows,
         "reason": result.reason,
         "baseline_rss_kb": baseline_kb,
-        # ru_maxrss is in KiB on Linux; it is this process's high-water mark, imports included.
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        # This process's own high-water mark, imports included (bench.common.peak_rss_kb).
+        "peak_rss_kb": peak_rss_kb(),
     }
 
 

@@ -42,7 +42,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import write_results
+from bench.common import peak_rss_kb, write_results
 
 BENCH_DB = "ar_bench_erp"
 SEED = 42
@@ -114,16 +114,6 @@ def empty_tables(url: str) -> None:
 # --- the three sides, each in a process of its own ----------------------------------------------------------------
 
 
-def _peak_rss_kb() -> int:
-    """This process's peak RSS since it started its program: VmHWM, not ru_maxrss. On Linux ru_maxrss survives
-    exec and so starts at the parent's high-water mark (a harness that has just generated a million invoices
-    reports its own size for the child: seen as 94 MB for a loader whose own peak was 38 MB)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -143,7 +133,7 @@ def child_loader(url: str, folder: Path) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": _cpu_seconds() - cpu,
         "rows": sum(r.rows for r in results),
-        "peak_rss_kb": _peak_rss_kb(),
+        "peak_rss_kb": peak_rss_kb(),
     }
 
 
@@ -164,7 +154,7 @@ def child_to_sql(url: str, folder: Path) -> dict[str, Any]:
         rows += len(frame)
     seconds = time.perf_counter() - started
     engine.dispose()
-    return {"seconds": seconds, "rows": rows, "peak_rss_kb": _peak_rss_kb()}
+    return {"seconds": seconds, "rows": rows, "peak_rss_kb": peak_rss_kb()}
 
 
 def run_child(kind: str, url: str, folder: Path) -> dict[str, Any]:

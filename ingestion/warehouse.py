@@ -242,6 +242,25 @@ def load_delivered(
     return results
 
 
+def statement_file_plan(
+    url: str | None,
+    *,
+    source: str,
+    file_sha256: str,
+    path: Path,
+    run_id: str | None,
+    reload: bool,
+    statements_table: str,
+    events_table: str,
+) -> tuple[bool, str | None]:
+    """What to do with a statement file (bank or customer statements): (whether its earlier load is to be
+    replaced, why it must not load at all, or None). Without `reload` a file loaded before is a duplicate
+    (duplicate_of); with it, it is read again unless reload_refusal says why not."""
+    if reload and loaded_before(url, source, file_sha256):
+        return True, reload_refusal(url, statements_table, events_table, file_sha256)
+    return False, duplicate_of(url, source=source, file_sha256=file_sha256, path=path, run_id=run_id)
+
+
 def reload_refusal(url: str | None, statements_table: str, events_table: str, file_sha256: str) -> str | None:
     """Why a statement file loaded before cannot be read again in place, or None when it can.
 

@@ -81,11 +81,16 @@ def load_file(
     transaction, by what the current parser reads (after a parser fix, say); not when a later file replaced one
     of its statements (warehouse.reload_refusal)."""
     digest = warehouse.sha256_of(path)
-    again = reload and warehouse.loaded_before(url, SOURCE, digest)
-    if again:
-        duplicate = warehouse.reload_refusal(url, "raw_bank.statements", "audit.statement_events", digest)
-    else:
-        duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    again, duplicate = warehouse.statement_file_plan(
+        url,
+        source=SOURCE,
+        file_sha256=digest,
+        path=path,
+        run_id=run_id,
+        reload=reload,
+        statements_table="raw_bank.statements",
+        events_table="audit.statement_events",
+    )
     if duplicate is not None:
         log.info("%s: not loaded again: %s", path, duplicate)
         return BankFileResult(path, "duplicate", digest, reason=duplicate)

@@ -86,13 +86,16 @@ def load_file(
     `reload` (ar_daily's `reload_source: statements`): a file loaded before is read again and its rows replaced,
     in one transaction; not when a later file replaced one of its statements (warehouse.reload_refusal)."""
     digest = warehouse.sha256_of(path)
-    again = reload and warehouse.loaded_before(url, SOURCE, digest)
-    if again:
-        duplicate = warehouse.reload_refusal(
-            url, "raw_statements.statements", "audit.customer_statement_events", digest
-        )
-    else:
-        duplicate = warehouse.duplicate_of(url, source=SOURCE, file_sha256=digest, path=path, run_id=run_id)
+    again, duplicate = warehouse.statement_file_plan(
+        url,
+        source=SOURCE,
+        file_sha256=digest,
+        path=path,
+        run_id=run_id,
+        reload=reload,
+        statements_table="raw_statements.statements",
+        events_table="audit.customer_statement_events",
+    )
     if duplicate is not None:
         log.info("%s: not loaded again: %s", path, duplicate)
         return StatementFileResult(path, "duplicate", digest, reason=duplicate)
