@@ -177,3 +177,82 @@ def test_rules_left_out_pair_nothing(clean_warehouse: str, tmp_path: Path) -> No
              '{"as_of_date": "2026-03-10", "bank_match_rules": ["by_magic"]}'],
             url=clean_warehouse,
         )  # fmt: skip
+
+
+def test_remittance_names_invoices_by_whole_words(clean_warehouse: str, tmp_path: Path) -> None:
+    """Rule 2 reads an invoice's letters and digits as whole words in the remittance text, whatever separates them.
+
+    As of 2026-03-10, window 5 days. Customers C-A (Alpha GmbH), C-B (Beta AG); each payment paid one invoice.
+
+    | payment | date  | amount | invoice   | bank credit                                   | expected                      |
+    |---------|-------|--------|-----------|-----------------------------------------------|-------------------------------|
+    | P1 (A)  | 03-04 |  90.00 | INV-1     | 03-05 90,00 "RE INV 1 / 2026" from Alpha GmbH | MATCHED, invoice_in_remittance|
+    | P2 (B)  | 03-04 |  75.00 | INV-10    | 03-04 75,00 "Rechnung INV-10" from Beta AG    | MATCHED, invoice_in_remittance|
+    | P3 (A)  | 03-06 |  60.00 | INV-2     | 03-06 65,00 "INV-20 Teil" from Gamma KG       | NOT_BANKED / UNAPPLIED_CASH   |
+    | P4 (B)  | 03-06 |  40.00 | 2026/0042 | 03-07 40,00 "Rg. 2026/0042." from Delta OHG   | MATCHED, invoice_in_remittance|
+    | P5 (A)  | 03-06 |  40.00 | INV-5     | none                                          | NOT_BANKED                    |
+
+    A search for the invoice id as a substring (the rule before) reads INV-1 inside "INV-10": the 75,00 credit
+    names two payments' invoices, rule 2 leaves it, and rule 3 pairs it by amount and name instead. It misses
+    "INV 1", so the 90,00 credit too goes to rule 3. And it reads INV-2 inside "INV-20": the 65,00 credit becomes
+    P3's, with a difference of 5.00. The 40,00 credit has two payments of its amount (P4, P5), so only the words
+    "2026 0042" between "Rg." and the full stop can pair it. P3 and P5 are 4 days old on 03-10, within the window:
+    not unexplained.
+    """
+    url = clean_warehouse
+    erp = tmp_path / "erp" / AS_OF.isoformat()
+    write_extract(erp, "customers", ("customer_id", "customer_name", "currency_code"),
+                  [("C-A", "Alpha GmbH", "EUR"), ("C-B", "Beta AG", "EUR")])  # fmt: skip
+    write_extract(erp, "invoices", ("invoice_id", "customer_id", "invoice_date", "due_date", "currency_code", "amount"),
+                  [("INV-1", "C-A", "2026-02-01", "2026-03-03", "EUR", "90.00"),
+                   ("INV-10", "C-B", "2026-02-01", "2026-03-03", "EUR", "75.00"),
+                   ("INV-2", "C-A", "2026-02-02", "2026-03-04", "EUR", "60.00"),
+                   ("2026/0042", "C-B", "2026-02-03", "2026-03-05", "EUR", "40.00"),
+                   ("INV-5", "C-A", "2026-02-03", "2026-03-05", "EUR", "40.00")])  # fmt: skip
+    write_extract(
+        erp, "payments", ("payment_id", "customer_id", "payment_date", "currency_code", "amount", "reference"),
+        [
+            ("P1", "C-A", "2026-03-04", "EUR", "90.00", ""),
+            ("P2", "C-B", "2026-03-04", "EUR", "75.00", ""),
+            ("P3", "C-A", "2026-03-06", "EUR", "60.00", ""),
+            ("P4", "C-B", "2026-03-06", "EUR", "40.00", ""),
+            ("P5", "C-A", "2026-03-06", "EUR", "40.00", ""),
+        ],
+    )  # fmt: skip
+    write_extract(erp, "payment_applications", ("payment_id", "invoice_id", "applied_amount", "applied_date"),
+                  [("P1", "INV-1", "90.00", "2026-03-04"), ("P2", "INV-10", "75.00", "2026-03-04"),
+                   ("P3", "INV-2", "60.00", "2026-03-06"), ("P4", "2026/0042", "40.00", "2026-03-06"),
+                   ("P5", "INV-5", "40.00", "2026-03-06")])  # fmt: skip
+    assert not [r for r in load_extract_dir(url, tmp_path / "erp") if r.status == "rejected"]
+
+    statement = tmp_path / "giro_march.csv"
+    statement.write_bytes(
+        (
+            HEADER
+            + _line("05.03.2026", "RE INV 1 / 2026", "", "Alpha GmbH", "90,00")
+            + _line("04.03.2026", "Rechnung INV-10", "", "Beta AG", "75,00")
+            + _line("06.03.2026", "INV-20 Teil", "", "Gamma KG", "65,00")
+            + _line("07.03.2026", "Rg. 2026/0042.", "", "Delta OHG", "40,00")
+        ).encode("cp1252")
+    )
+    assert load_file(url, statement, csv_mapping="de_giro_semicolon").status == "loaded"
+
+    transform.run_dbt(
+        ["build", "--select", "+fct_bank_reconciliation", "--indirect-selection", "cautious"],
+        as_of=AS_OF,
+        url=url,
+    )
+    with warehouse.connect(url) as conn:
+        rows = conn.execute(
+            """select payment_id, bank_amount, payment_amount, status, match_rule, is_unexplained
+                 from marts.fct_bank_reconciliation
+                order by payment_id nulls last, bank_amount"""
+        ).fetchall()
+    assert rows == [
+        ("P1", D("90.00"), D("90.00"), "MATCHED", "invoice_in_remittance", False),
+        ("P2", D("75.00"), D("75.00"), "MATCHED", "invoice_in_remittance", False),
+        ("P3", None, D("60.00"), "NOT_BANKED", None, False),
+        ("P4", D("40.00"), D("40.00"), "MATCHED", "invoice_in_remittance", False),
+        ("P5", None, D("40.00"), "NOT_BANKED", None, False),
+        (None, D("65.00"), None, "UNAPPLIED_CASH", None, True),
+    ]

@@ -12,9 +12,15 @@
         'm.keller & M.Keller'       -> 1   (the same person twice is one approver: names are compared trimmed,
                                             case-insensitively)
         null, '', ' , '             -> 0
-    PostgreSQL only (regexp_split_to_array with the 'i' flag), like the rest of this project.
+    Splitting a string into rows has no cross-database macro in dbt: the default below is PostgreSQL's spelling
+    (regexp_split_to_array with the 'i' flag); another engine adds its own <adapter>__write_off_approver_count
+    (docs/decisions/scale-out.md).
 #}
 {% macro write_off_approver_count(column) -%}
+    {{ return(adapter.dispatch('write_off_approver_count')(column)) }}
+{%- endmacro %}
+
+{% macro default__write_off_approver_count(column) -%}
     (
         select cast(count(distinct lower(trim(approver_name))) as integer)
         from unnest(

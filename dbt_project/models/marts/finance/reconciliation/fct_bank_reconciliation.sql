@@ -15,7 +15,8 @@
 -- with two is left for a later rule, or unmatched):
 --   1. reference (confidence 1.00): the bank's end-to-end id or structured creditor reference is the payment's
 --      reference;
---   2. invoice_in_remittance (0.90): the remittance text names an invoice the payment was applied to;
+--   2. invoice_in_remittance (0.90): the remittance text names an invoice the payment was applied to (its
+--      letters and digits as whole words, see remittance_invoice_pairs);
 --   3. amount_and_counterparty (0.80): same amount and currency, the counterparty is the paying customer (name),
 --      booked within bank_match_window_days of the payment date;
 --   4. amount_only (0.60): same amount and currency within the window, the only candidate on both sides;
@@ -162,6 +163,45 @@ payment_invoices as (
         on applications.payment_id = payments.payment_id
 ),
 
+-- A remittance text names an invoice when the invoice's words (runs of letters and digits) stand in it in a row,
+-- whatever separates them: INV-7 is named by "Rechnung INV-7." and "INV 7", not by "INV-70" or "XINV-7"
+-- (macros/reconciliation/text_words.sql). The search is an equi-join: each invoice is looked for only in the texts
+-- holding its anchor word (the longest word with a digit, else the longest: INV-000123 is looked for where 000123
+-- stands), and the whole name checked there. The search grows with the texts and the invoices, not with their
+-- product (bench/README.md).
+credit_words as (
+    {{ text_words('credits', 'bank_line_key', 'remittance_text') }}
+),
+
+invoice_keys as (
+    select distinct invoice_key from payment_invoices
+),
+
+invoice_key_words as (
+    {{ text_words('invoice_keys', 'invoice_key', 'invoice_key') }}
+),
+
+invoice_anchors as (
+    select
+        invoice_key,
+        word as anchor_word,
+        {{ word_string('invoice_key') }} as invoice_words
+    from (
+        select
+            invoice_key,
+            word,
+            row_number() over (
+                partition by invoice_key
+                order by
+                    case when translate(word, '0123456789', '') <> word then 0 else 1 end,
+                    {{ dbt.length('word') }} desc,
+                    word
+            ) as word_rank
+        from invoice_key_words
+    ) as ranked
+    where word_rank = 1
+),
+
 -- The credits whose remittance text names an invoice a payment was applied to (same currency), once per credit
 -- and payment: what rule 2 pairs one to one, and rules 5 and 6 (within the window) by groups.
 remittance_invoice_pairs as (
@@ -173,11 +213,15 @@ remittance_invoice_pairs as (
         credits.booking_date
             between {{ dbt.dateadd('day', -1 * (window_days | int), 'payment_invoices.payment_date') }}
             and {{ dbt.dateadd('day', window_days | int, 'payment_invoices.payment_date') }} as is_within_window
-    from credits
+    from credit_words
+    inner join invoice_anchors
+        on credit_words.word = invoice_anchors.anchor_word
+    inner join credits
+        on credit_words.bank_line_key = credits.bank_line_key
     inner join payment_invoices
-        on credits.remittance_text is not null
+        on invoice_anchors.invoice_key = payment_invoices.invoice_key
         and payment_invoices.currency_code = credits.currency_code
-        and position(payment_invoices.invoice_key in upper(credits.remittance_text)) > 0
+    where position(invoice_anchors.invoice_words in {{ word_string('credits.remittance_text') }}) > 0
 ),
 
 -- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
