@@ -147,10 +147,8 @@ rule_1 as (
     and {{ 'reference' in rules }}
 ),
 
--- The invoices of the payments that can be paired (payments holds those of the bank history's time), each once.
--- Read before any remittance text is searched: DISTINCT keeps the planner from joining the credits to every
--- payment application of the ERP's history first (a nested loop of 2.9 billion text searches at scale 1,
--- bench/README.md).
+-- The invoices of the payments that can be paired (payments holds those of the bank history's time), each once,
+-- read before any remittance text is searched (not every payment application of the ERP's history).
 payment_invoices as (
     select distinct
         payments.payment_id,
