@@ -129,11 +129,18 @@ def child_loader(url: str, folder: Path) -> dict[str, Any]:
     bad = [r for r in results if r.status != "loaded"]
     if bad:
         raise SystemExit(f"the loader did not load {[(r.path.name, r.status, r.reason) for r in bad]}")
+    phases: dict[str, float] = {}
+    for result in results:
+        for phase, spent in result.seconds.items():
+            phases[phase] = phases.get(phase, 0.0) + spent
     return {
         "seconds": seconds,
         "cpu_seconds": _cpu_seconds() - cpu,
         "rows": sum(r.rows for r in results),
         "peak_rss_kb": peak_rss_kb(),
+        # Summed over the files: copy, type (or read), checks, merge (EntityLoadResult.seconds); "file" is each
+        # file's whole load, so file - the others = batch bookkeeping, registry and commit.
+        "phases": phases,
     }
 
 
@@ -275,9 +282,38 @@ def measure(scale: float, runs: int, work: Path) -> dict[str, Any]:
         "to_sql_rate": statistics.median(r["to_sql_rate"] for r in rounds),
         "vs_floor": statistics.median(r["vs_floor"] for r in rounds),
         "vs_to_sql": statistics.median(r["vs_to_sql"] for r in rounds),
+        "loader_phases": {
+            phase: statistics.median(r["loader"]["phases"].get(phase, 0.0) for r in rounds)
+            for phase in PHASES
+        },
+        "floor_seconds": statistics.median(r["floor_seconds"] for r in rounds),
+        "loader_seconds": statistics.median(r["loader"]["seconds"] for r in rounds),
         "loader_peak_rss_mb": statistics.median(r["loader"]["peak_rss_kb"] for r in rounds) / 1024,
         "to_sql_peak_rss_mb": statistics.median(r["to_sql"]["peak_rss_kb"] for r in rounds) / 1024,
     }
+
+
+PHASES = ("copy", "type", "read", "checks", "merge", "file")
+
+
+def phase_table(report: dict[str, Any]) -> str:
+    """Where the loader's time goes, next to the floor's whole load (medians of the rounds, seconds)."""
+    lines = [
+        "| scale | loader | COPY to a text table | typing INSERT | read in Python | checks | merge into raw_erp "
+        "| batch, registry, commit | COPY floor |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in report["scales"]:
+        phases = s.get("loader_phases")
+        if not phases:
+            continue
+        inside = sum(phases[p] for p in ("copy", "type", "read", "checks", "merge"))
+        lines.append(
+            f"| {s['scale']} | {s['loader_seconds']:.2f} | {phases['copy']:.2f} | {phases['type']:.2f} | "
+            f"{phases['read']:.2f} | {phases['checks']:.2f} | {phases['merge']:.2f} | "
+            f"{phases['file'] - inside:.2f} | {s['floor_seconds']:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def tables(report: dict[str, Any]) -> str:
@@ -300,6 +336,13 @@ def tables(report: dict[str, Any]) -> str:
             f"Loader peak RSS, scale {high['scale']} over scale {low['scale']}: "
             f"{high['loader_peak_rss_mb'] / low['loader_peak_rss_mb']:.2f} (goal: 1.5 at most)."
         )
+    if any(s.get("loader_phases") for s in scales):
+        lines += [
+            "",
+            "Where the loader's time goes (seconds, medians; the loader's own timing of each file):",
+            "",
+        ]
+        lines.append(phase_table(report))
     return "\n".join(lines)
 
 

@@ -80,6 +80,31 @@ def qualified(schema: str, table: str) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
 
 
+def analyze_stale(url: str | None, schemas: Sequence[str]) -> list[str]:
+    """ANALYZE the tables of `schemas` whose statistics a load has outdated, now rather than at autovacuum's next
+    round: dbt plans its models on them right after the load. Outdated as autovacuum itself counts it (rows
+    written since the last ANALYZE above 50 + 10% of the table), or never analyzed: a small table (a day's two
+    bank statements) stays below autovacuum's threshold for good, and without statistics PostgreSQL guessed it at
+    90 rows and planned the bank reconciliation's joins as nested loops (bench/README.md). Returns the tables
+    analyzed. A table this user does not own is skipped by PostgreSQL with a warning."""
+    with connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            """select schemaname, relname
+                 from pg_stat_user_tables
+                where schemaname = any(%s)
+                  and (coalesce(last_analyze, last_autoanalyze) is null
+                       or n_mod_since_analyze > 50 + 0.1 * n_live_tup)
+                order by schemaname, relname""",
+            (list(schemas),),
+        ).fetchall()
+        for schema, table in rows:
+            conn.execute(sql.SQL("analyze {}").format(qualified(schema, table)))
+    analyzed = [f"{schema}.{table}" for schema, table in rows]
+    if analyzed:
+        log.info("statistics refreshed after the load: %s", ", ".join(analyzed))
+    return analyzed
+
+
 @dataclass
 class Reject:
     """One record that could not be loaded: where it was, which field, why."""

@@ -10,6 +10,7 @@ import csv
 import io
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +81,7 @@ class FileLoadResult:
     rows: int = 0
     reason: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # EntityLoadResult.seconds, plus the whole file's
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +114,7 @@ def load_extract_file(
     )
     if duplicate is not None:
         return FileLoadResult(path, entity.name, "duplicate", digest, reason=duplicate)
+    started = time.perf_counter()
     try:
         with warehouse.load_batch(
             url, source=SOURCE, entity=entity.name, business_date=business_date, run_id=run_id
@@ -161,6 +164,7 @@ def load_extract_file(
             f"{result.rows_rejected} record(s) rejected, see audit.rejects" if result.rows_rejected else None
         ),
         detail=result.as_dict(),
+        seconds={**result.seconds, "file": time.perf_counter() - started},
     )
 
 

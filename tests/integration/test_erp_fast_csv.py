@@ -74,7 +74,12 @@ def _load(url: str, folder: Path) -> dict[str, Any]:
             """select entity, rows_read, rows_loaded, rows_rejected, control_total_source, control_total_target
                  from audit.load_batches order by entity"""
         ).fetchall()
+    for result in results:  # each file's load says where its time went (the phases are its parts)
+        inside = sum(spent for phase, spent in result.seconds.items() if phase != "file")
+        assert all(spent >= 0 for spent in result.seconds.values())
+        assert inside <= result.seconds["file"]
     return {
+        "phases": [sorted(r.seconds) for r in results],
         "results": [(r.entity, r.status, r.rows) for r in results],
         "tables": tables,
         "rejects": rejects,
@@ -116,6 +121,8 @@ def test_the_server_side_path_loads_what_python_loads(
 
     # All three files went the server's way (none fell back), and the outcome is the same in every respect.
     assert typed_by_server == [True, True, True]
+    assert fast.pop("phases") == [["checks", "copy", "file", "merge", "type"]] * 3
+    assert python.pop("phases") == [["checks", "file", "merge", "read"]] * 3
     assert fast == python
 
     # And it is the right outcome, worked out by hand from the files above.

@@ -7,10 +7,11 @@
     text_words(relation, key_column, text_column): a query of (key_column, word), each word of a row's text once.
     word_string(text): the text's words, each between single spaces (' INV 7 '), so that a whole-word search is a
     substring search: position(word_string(invoice) in word_string(text)) > 0.
+    last_word(text): the text's last word (INV-2026-000123: 000123), null when it has none.
 
-    Splitting a string into rows has no cross-database macro in dbt; the default below is the spelling PostgreSQL
-    and DuckDB share. Another engine adds its own <adapter>__text_words and <adapter>__word_string
-    (docs/decisions/scale-out.md).
+    Regular expressions have no cross-database macro in dbt. The defaults below are the spelling PostgreSQL and
+    DuckDB share (last_word's default that of DuckDB, Spark, Trino and BigQuery, with PostgreSQL's own); another
+    engine adds its own <adapter>__ version (docs/decisions/scale-out.md).
 #}
 {% macro text_words(relation, key_column, text_column) -%}
     {{ return(adapter.dispatch('text_words')(relation, key_column, text_column)) }}
@@ -34,4 +35,16 @@
 
 {% macro default__word_string(text) -%}
     (' ' || trim(regexp_replace(upper({{ text }}), '[^[:alnum:]]+', ' ', 'g')) || ' ')
+{%- endmacro %}
+
+{% macro last_word(text) -%}
+    {{ return(adapter.dispatch('last_word')(text)) }}
+{%- endmacro %}
+
+{% macro default__last_word(text) -%}
+    nullif(regexp_extract(upper({{ text }}), '([[:alnum:]]+)[^[:alnum:]]*$', 1), '')
+{%- endmacro %}
+
+{% macro postgres__last_word(text) -%}
+    substring(upper({{ text }}) from '([[:alnum:]]+)[^[:alnum:]]*$')
 {%- endmacro %}

@@ -101,8 +101,11 @@ credits_ranked as (
     from credits_booked
 ),
 
+-- `< 2` rather than `= 1`: PostgreSQL has no statistics on a computed column of a CTE and guesses that an equality
+-- keeps 0.5% of the rows, an inequality a third. With 0.5% it took thousands of credits for a handful and planned
+-- nested loops over them (bench/README.md).
 credits as (
-    select * from credits_ranked where occurrence = 1
+    select * from credits_ranked where occurrence < 2
 ),
 
 -- Where the bank history starts, per currency: the first booking of a statement in force (CSV exports carry no
@@ -134,11 +137,21 @@ customers as (
 ),
 
 -- Rule 1: reference ---------------------------------------------------------------------------------------------
+-- Two equi-joins, not one join on `reference_key in (end-to-end id, creditor reference)`: that can only be hashed
+-- on the currency, and tests every credit against every payment.
 rule_1_candidates as (
     select credits.bank_line_key, payments.payment_id
     from credits
     inner join payments
-        on payments.reference_key in (upper(trim(credits.end_to_end_id)), upper(trim(credits.creditor_reference)))
+        on payments.reference_key = upper(trim(credits.end_to_end_id))
+        and payments.currency_code = credits.currency_code
+
+    union
+
+    select credits.bank_line_key, payments.payment_id
+    from credits
+    inner join payments
+        on payments.reference_key = upper(trim(credits.creditor_reference))
         and payments.currency_code = credits.currency_code
 ),
 
@@ -164,62 +177,54 @@ payment_invoices as (
 -- A remittance text names an invoice when the invoice's words (runs of letters and digits) stand in it in a row,
 -- whatever separates them: INV-7 is named by "Rechnung INV-7." and "INV 7", not by "INV-70" or "XINV-7"
 -- (macros/reconciliation/text_words.sql). The search is an equi-join: each invoice is looked for only in the texts
--- holding its anchor word (the longest word with a digit, else the longest: INV-000123 is looked for where 000123
--- stands), and the whole name checked there. The search grows with the texts and the invoices, not with their
--- product (bench/README.md).
+-- holding its last word (INV-2026-000123: 000123), and its whole name checked there. So it grows with the texts
+-- and the invoices, not with their product (bench/README.md).
 credit_words as (
     {{ text_words('credits', 'bank_line_key', 'remittance_text') }}
 ),
 
-invoice_keys as (
-    select distinct invoice_key from payment_invoices
+-- The two sides of the search, each DISTINCT (so the planner joins them as they are, on the word, and cannot join
+-- the credits to the invoices first and test every pair's texts).
+credit_texts as (
+    select distinct
+        credits.bank_line_key,
+        credits.currency_code,
+        credits.amount,
+        credits.booking_date,
+        credit_words.word,
+        {{ word_string('credits.remittance_text') }} as remittance_words
+    from credit_words
+    inner join credits
+        on credit_words.bank_line_key = credits.bank_line_key
 ),
 
-invoice_key_words as (
-    {{ text_words('invoice_keys', 'invoice_key', 'invoice_key') }}
-),
-
-invoice_anchors as (
-    select
-        invoice_key,
-        word as anchor_word,
+payment_invoice_names as (
+    select distinct
+        payment_id,
+        payment_amount,
+        payment_date,
+        currency_code,
+        {{ last_word('invoice_key') }} as anchor_word,
         {{ word_string('invoice_key') }} as invoice_words
-    from (
-        select
-            invoice_key,
-            word,
-            row_number() over (
-                partition by invoice_key
-                order by
-                    case when translate(word, '0123456789', '') <> word then 0 else 1 end,
-                    {{ dbt.length('word') }} desc,
-                    word
-            ) as word_rank
-        from invoice_key_words
-    ) as ranked
-    where word_rank = 1
+    from payment_invoices
 ),
 
 -- The credits whose remittance text names an invoice a payment was applied to (same currency), once per credit
 -- and payment: what rule 2 pairs one to one, and rules 5 and 6 (within the window) by groups.
 remittance_invoice_pairs as (
     select distinct
-        credits.bank_line_key,
-        payment_invoices.payment_id,
-        credits.amount as bank_amount,
-        payment_invoices.payment_amount,
-        credits.booking_date
-            between {{ dbt.dateadd('day', -1 * (window_days | int), 'payment_invoices.payment_date') }}
-            and {{ dbt.dateadd('day', window_days | int, 'payment_invoices.payment_date') }} as is_within_window
-    from credit_words
-    inner join invoice_anchors
-        on credit_words.word = invoice_anchors.anchor_word
-    inner join credits
-        on credit_words.bank_line_key = credits.bank_line_key
-    inner join payment_invoices
-        on invoice_anchors.invoice_key = payment_invoices.invoice_key
-        and payment_invoices.currency_code = credits.currency_code
-    where position(invoice_anchors.invoice_words in {{ word_string('credits.remittance_text') }}) > 0
+        credit_texts.bank_line_key,
+        payment_invoice_names.payment_id,
+        credit_texts.amount as bank_amount,
+        payment_invoice_names.payment_amount,
+        credit_texts.booking_date
+            between {{ dbt.dateadd('day', -1 * (window_days | int), 'payment_invoice_names.payment_date') }}
+            and {{ dbt.dateadd('day', window_days | int, 'payment_invoice_names.payment_date') }} as is_within_window
+    from credit_texts
+    inner join payment_invoice_names
+        on credit_texts.word = payment_invoice_names.anchor_word
+        and credit_texts.currency_code = payment_invoice_names.currency_code
+    where position(payment_invoice_names.invoice_words in credit_texts.remittance_words) > 0
 ),
 
 -- Rule 2: an invoice of the payment named in the remittance text -------------------------------------------------
