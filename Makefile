@@ -50,10 +50,14 @@ browser:
 test: setup browser
 	$(RUN) pytest
 
+# The whole benchmark of issue 7 (bench/README.md), about an hour on 2 CPUs: the ERP load at scales 0.01, 0.1
+# and 1; the bank formats up to 1,000,000 transactions; the first and the daily dbt build at scales 0.1 and 1 (60
+# and 730 days of history); one ar_daily day at scale 1 on two years of history.
 bench: setup
+	$(RUN) python -m bench.erp_load --scales 0.01,0.1,1
 	$(RUN) python -m bench.bank --transactions 1000000
-	$(RUN) python -m bench.dbt_daily
-	$(RUN) python -m bench.dag_daily
+	$(RUN) python -m bench.dbt_daily --scales 0.1,1
+	$(RUN) python -m bench.dag_daily --scale 1 --history-days 730 --days 3
 
 lint: $(UV)
 	$(UV) sync --frozen
