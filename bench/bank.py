@@ -676,7 +676,8 @@ def _git_info() -> dict[str, Any]:
     return {
         "git_commit": git("rev-parse", "HEAD") or None,
         "git_commit_date": git("log", "-1", "--format=%cI") or None,
-        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # Results written by an earlier section of the same `make bench` are not changes to the code measured.
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")),
     }
 
 
