@@ -30,6 +30,7 @@ from ingestion import config
 
 if TYPE_CHECKING:
     import great_expectations as gx
+    from great_expectations.checkpoint.checkpoint import CheckpointResult
     from great_expectations.data_context import FileDataContext
 
 GX_LOGGER = "great_expectations"
@@ -161,10 +162,10 @@ def _run_checks(
             checkpoints = register(context, tables)
             # Before the run, so that the index this run's Data Docs builds write lists only what is kept.
             prune_validation_history(Path(context.root_directory))
+            runs = [(checkpoint, _run_checkpoint(checkpoint, run_id)) for checkpoint in checkpoints]
+            _build_data_docs(context, [result for _, result in runs])
             results = [
-                result
-                for checkpoint in checkpoints
-                for result in _run_checkpoint(context, checkpoint, run_id)
+                result for checkpoint, run in runs for result in _check_results(context, checkpoint, run)
             ]
         docs = data_docs_index(context)
 
@@ -189,9 +190,26 @@ def _check_results_table_reachable(url: str) -> None:
         connection.execute("select 1 from audit.check_results limit 0")
 
 
-def _run_checkpoint(context: FileDataContext, checkpoint: gx.Checkpoint, run_id: str) -> list[CheckResult]:
+def _run_checkpoint(checkpoint: gx.Checkpoint, run_id: str) -> CheckpointResult:
     from great_expectations.core.run_identifier import RunIdentifier
 
+    return checkpoint.run(run_id=RunIdentifier(run_name=run_id))
+
+
+def _build_data_docs(context: FileDataContext, runs: list[CheckpointResult]) -> None:
+    """The Data Docs pages of this run's validations and suites, and the site's index, built once."""
+    from expectations.context import DATA_DOCS_SITE
+
+    identifiers: list[Any] = []
+    for run in runs:
+        for identifier in run.run_results:
+            identifiers += [identifier, identifier.expectation_suite_identifier]
+    context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=identifiers, build_index=True)
+
+
+def _check_results(
+    context: FileDataContext, checkpoint: gx.Checkpoint, checkpoint_result: CheckpointResult
+) -> list[CheckResult]:
     from expectations.context import DATA_DOCS_SITE
     from expectations.results import to_check_result
     from expectations.tables import table_for_suite
@@ -202,7 +220,6 @@ def _run_checkpoint(context: FileDataContext, checkpoint: gx.Checkpoint, run_id:
         for definition in checkpoint.validation_definitions
         for index, expectation in enumerate(definition.suite.expectations)
     }
-    checkpoint_result = checkpoint.run(run_id=RunIdentifier(run_name=run_id))
     results: list[CheckResult] = []
     for identifier, suite_result in checkpoint_result.run_results.items():
         suite_name = suite_result.suite_name
