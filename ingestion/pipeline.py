@@ -184,14 +184,6 @@ def finish_run(
         )
 
 
-# Where each source's loads write: their statistics are refreshed after the load (warehouse.analyze_stale).
-RAW_SCHEMAS = {
-    "erp": ("raw_erp", "raw_erp_history"),
-    "bank": ("raw_bank",),
-    "statements": ("raw_statements",),
-}
-
-
 def ingest_erp(
     business_date: date,
     *,
@@ -213,7 +205,7 @@ def ingest_erp(
         if not sources.erp_url:
             raise ValueError(f"{sources.root / 'source.json'}: erp.url is required for an ERP database")
         mapping = load_mapping(sources.erp_mapping or "demo_erp")
-        results = [
+        return [
             r.as_dict()
             for r in extract(
                 sources.erp_url,
@@ -224,19 +216,15 @@ def ingest_erp(
                 full=reload,
             )
         ]
-        warehouse.analyze_stale(url, RAW_SCHEMAS["erp"])
-        return results
     if sources.erp_kind == "files" and sources.erp_files is not None:
         from ingestion.erp.files import load_extract_dir
 
-        results = [
+        return [
             r.as_dict()
             for r in load_extract_dir(
                 url, sources.erp_files, through=business_date, run_id=run_id, reload=reload
             )
         ]
-        warehouse.analyze_stale(url, RAW_SCHEMAS["erp"])
-        return results
     log.warning("no ERP source in %s (no source.json and no erp/ folder): nothing to extract", sources.root)
     return []
 
@@ -267,14 +255,12 @@ def ingest_bank(
     if not sources.bank_dir.is_dir():
         log.warning("no bank folder at %s: no statements to load", sources.bank_dir)
         return []
-    results = [
+    return [
         r.as_dict()
         for r in load_files(
             url, [sources.bank_dir], business_date=business_date, run_id=run_id, reload=reload
         )
     ]
-    warehouse.analyze_stale(url, RAW_SCHEMAS["bank"])
-    return results
 
 
 def ingest_statements(
@@ -293,14 +279,12 @@ def ingest_statements(
     if not sources.statements_dir.is_dir():
         log.warning("no statements folder at %s: no customer statements to load", sources.statements_dir)
         return []
-    results = [
+    return [
         r.as_dict()
         for r in load_files(
             url, [sources.statements_dir], business_date=business_date, run_id=run_id, reload=reload
         )
     ]
-    warehouse.analyze_stale(url, RAW_SCHEMAS["statements"])
-    return results
 
 
 RESULT_COLUMNS = (

@@ -55,8 +55,9 @@ def load_files(
     reload: bool = False,
 ) -> list[BankFileResult]:
     """Load every statement file under `paths`; `csv_mapping` names the mapping for CSV exports (else detected).
-    `reload`: files loaded before are read again too (see load_file), each content once."""
-    return warehouse.load_delivered(
+    `reload`: files loaded before are read again too (see load_file), each content once. The statistics of the
+    raw tables the loads outdated are refreshed at the end (warehouse.analyze_stale)."""
+    results = warehouse.load_delivered(
         paths,
         business_date,
         reload,
@@ -64,6 +65,8 @@ def load_files(
             url, path, business_date=business_date, run_id=run_id, csv_mapping=csv_mapping, reload=again
         ),
     )
+    warehouse.analyze_stale(url, ["raw_bank"])
+    return results
 
 
 def load_file(

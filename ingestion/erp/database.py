@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from ingestion import config
+from ingestion import config, warehouse
 from ingestion.erp.entities import ENTITIES, LOAD_ORDER
-from ingestion.erp.loader import SOURCE_ROW, EntityLoadResult, stage_and_merge
+from ingestion.erp.loader import RAW_ERP_SCHEMAS, SOURCE_ROW, EntityLoadResult, stage_and_merge
 from ingestion.warehouse import Batch, load_batch
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ def extract(
     """Extract each mapped entity changed since its watermark into raw_erp; one batch per entity.
 
     `full` reads every row whatever the watermark (a re-load of the source): rows merge on their keys, so only
-    those that differ from the warehouse are rewritten, and the watermark ends at the newest change read."""
+    those that differ from the warehouse are rewritten, and the watermark ends at the newest change read. The
+    statistics of the raw tables the loads outdated are refreshed at the end (warehouse.analyze_stale)."""
     source_name = f"erp_db:{mapping.name}"
     engine = sa.create_engine(config.sqlalchemy_url(source_url), pool_pre_ping=True)
     results = []
@@ -151,6 +152,7 @@ def extract(
                 results.append(_extract_entity(engine, mapping, em, batch, source_name, full=full))
     finally:
         engine.dispose()
+    warehouse.analyze_stale(warehouse_url, RAW_ERP_SCHEMAS)
     return results
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from ingestion import warehouse
 from ingestion.erp.entities import ENTITIES, LOAD_ORDER, Entity
 from ingestion.erp.fast_csv import copy_extract
-from ingestion.erp.loader import SOURCE_ROW, EntityLoadResult, stage_and_merge
+from ingestion.erp.loader import RAW_ERP_SCHEMAS, SOURCE_ROW, EntityLoadResult, stage_and_merge
 from ingestion.erp.records import MALFORMED
 
 log = logging.getLogger(__name__)
@@ -210,7 +210,8 @@ def load_extract_dir(
     reload: bool = False,
 ) -> list[FileLoadResult]:
     """Load every entity file found in `root` (or its dated subfolders, oldest first), in dependency order;
-    `reload` reads the files loaded before again too (see load_extract_file)."""
+    `reload` reads the files loaded before again too (see load_extract_file). The statistics of the raw tables
+    the loads outdated are refreshed at the end (warehouse.analyze_stale)."""
     results = []
     for folder in extract_dirs(root, through=through):
         business_date = date.fromisoformat(folder.name) if _DATE_DIR.match(folder.name) else None
@@ -222,4 +223,5 @@ def load_extract_dir(
                         url, ENTITIES[name], path, business_date=business_date, run_id=run_id, reload=reload
                     )
                 )
+    warehouse.analyze_stale(url, RAW_ERP_SCHEMAS)
     return results

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 SOURCE_ROW = tuple[int | None, Mapping[str, Any]]  # (line number or None, record)
 
+# What an ERP load writes: the merged raw tables, and through their trigger the versions a merge replaced.
+RAW_ERP_SCHEMAS = ("raw_erp", "raw_erp_history")
+
 
 @dataclass
 class EntityLoadResult:

@@ -61,8 +61,9 @@ def load_files(
 ) -> list[StatementFileResult]:
     """Load every statement file under `paths` (files or folders; YYYY-MM-DD folders after business_date are
     left for their day); `mapping` names the layout, else each file's header picks it. `reload`: files loaded
-    before are read again too (see load_file), each content once."""
-    return warehouse.load_delivered(
+    before are read again too (see load_file), each content once. The statistics of the raw tables the loads
+    outdated are refreshed at the end (warehouse.analyze_stale)."""
+    results = warehouse.load_delivered(
         paths,
         business_date,
         reload,
@@ -70,6 +71,8 @@ def load_files(
             url, path, business_date=business_date, run_id=run_id, mapping=mapping, reload=again
         ),
     )
+    warehouse.analyze_stale(url, ["raw_statements"])
+    return results
 
 
 def load_file(

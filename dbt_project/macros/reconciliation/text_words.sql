@@ -10,7 +10,7 @@
     last_word(text): the text's last word (INV-2026-000123: 000123), null when it has none.
 
     Regular expressions have no cross-database macro in dbt. The defaults below are the spelling PostgreSQL and
-    DuckDB share (last_word's default that of DuckDB, Spark, Trino and BigQuery, with PostgreSQL's own); another
+    DuckDB share (last_word's default that of DuckDB, Spark and Trino, with PostgreSQL's own); another
     engine adds its own <adapter>__ version (docs/decisions/scale-out.md).
 #}
 {% macro text_words(relation, key_column, text_column) -%}
