@@ -5,16 +5,17 @@ For the business date (the `business_date` param of a manual run, else the start
 
 1. **start_run** records the run in `audit.pipeline_runs` (code version, start), takes the warehouse lock (one
    run writes at a time; released when the run ends, success or failure) and sets the scope of the day's
-   dbt data tests: the rows loaded or recomputed since the last successful run (`pipeline.data_tests_from_batch`);
-   every row on the weekly full-check day (`AR_FULL_DATA_TESTS_WEEKDAY`, default sunday) or with the
-   `full_data_tests` param.
+   checks (raw-load checks and dbt data tests): the rows loaded or recomputed since the last successful run
+   (`pipeline.data_tests_from_batch`); every row on the weekly full-check day (`AR_FULL_DATA_TESTS_WEEKDAY`,
+   default sunday) or with the `full_data_tests` param.
 2. **ingest_erp** extracts the ERP (database through its mapping, incremental by watermark; or CSV extracts).
 3. **wait_for_bank_files** waits (reschedule mode, `AR_BANK_WAIT_SECONDS`, default 6 hours) for the day's bank
    statements; when they never come it is skipped and the run goes on, the day's bank side marked incomplete.
    **ingest_bank** loads the bank statement files delivered up to the date; bad files go to quarantine.
    **ingest_statements** loads the customer statements (CSV, XLSX) delivered up to the date, the same way.
-4. **check_raw** runs the Great Expectations raw-load checkpoint (schemas, keys, amounts, statement balances);
-   a failed expectation is recorded in `audit.check_results` and reported, it does not fail the run.
+4. **check_raw** runs the Great Expectations raw-load checkpoints (schemas, keys, amounts, statement balances)
+   over the raw rows in the day's scope; a failed expectation is recorded in `audit.check_results` (with the
+   scope, `checked_from_batch`) and reported, it does not fail the run.
 5. **dbt** builds staging, intermediate and marts for the date in one `dbt build` (the Cosmos watcher producer;
    `dbt build --full-refresh` with the `full_refresh` param, which fct_ar_aging's dated snapshots are exempt from);
    each model, seed and test then has its own task that reports that node's result and can be retried alone.
@@ -191,7 +192,9 @@ def ar_daily() -> None:
     def check_raw(**context) -> dict:  # type: ignore[no-untyped-def, type-arg]
         from expectations import run_raw_checks
 
-        summary = run_raw_checks(business_date(context), run_id=context["run_id"])
+        # The same scope as the day's dbt data tests: the rows loaded since the last successful run, or every row.
+        scope = context["ti"].xcom_pull(task_ids="start_run", key="data_tests_from_batch")
+        summary = run_raw_checks(business_date(context), run_id=context["run_id"], from_batch=scope)
         return _jsonable(summary.as_dict())
 
     dbt = DbtTaskGroup(

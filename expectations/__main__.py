@@ -24,10 +24,10 @@ def _register() -> int:
     return 0
 
 
-def _run(as_of_date: date, run_id: str | None) -> int:
+def _run(as_of_date: date, run_id: str | None, from_batch: int | None) -> int:
     from expectations.run import run_raw_checks
 
-    summary = run_raw_checks(as_of_date, run_id=run_id)
+    summary = run_raw_checks(as_of_date, run_id=run_id, from_batch=from_batch)
     print(
         f"run {summary.run_id}: {summary.checks_run} checks, {summary.passed} passed, {summary.failed} failed"
     )
@@ -46,11 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run the raw-load checks and record them in audit.check_results")
     run.add_argument("--as-of-date", type=date.fromisoformat, required=True)
     run.add_argument("--run-id")
+    run.add_argument(
+        "--from-batch", type=int, help="check the rows loaded after this load batch only (default: every row)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "register":
             return _register()
-        return _run(args.as_of_date, args.run_id)
+        return _run(args.as_of_date, args.run_id, args.from_batch)
     except Exception as error:  # a command line reports the error and exits non-zero, whatever it was
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """The register step: the GX file context under expectations/gx/ and everything the checks need in it.
 
-`register` writes the Postgres data source, one table asset and whole-table batch definition per raw table, the
+`register` writes the Postgres data source, one asset and whole-asset batch definition per checked table, the
 suites from `expectations.suites`, one validation definition and one checkpoint per table. It is idempotent and
 leaves the files alone when they already say what the code says, so running it on every check run keeps
 expectations/gx/ (committed, except gx/uncommitted/) in step with the code without churning ids in git.
@@ -11,13 +11,21 @@ every offending row) must name columns of the table being validated, which diffe
 
 The connection string in great_expectations.yml is `${AR_WAREHOUSE_SQLA_URL}`; `warehouse_connection` sets that
 variable from the warehouse URL for the duration of a run, so no credential is written to disk.
+
+Scope. A raw table's asset is its view in raw_scope (migration 018): the rows loaded after the batch in the
+session setting `arwh.checks_from_batch`, every row when it is not set. `warehouse_connection` sets it on the
+run's connections (libpq `options`), so a daily run checks the rows loaded after the batch its dbt data tests start
+from (decision 007) without rewriting the committed assets every day. A view rather than a GX query asset: GX
+1.x reads a query asset's columns by running the whole query (1 million invoices fetched on every run). The
+marts' assets are their tables: the reconciliation marts are the state on the run's date, checked whole.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.datasource.fluent import PostgresDatasource
 from great_expectations.datasource.fluent.sql_datasource import TableAsset
 from great_expectations.exceptions import DataContextError
+from sqlalchemy.engine import make_url
 
 from expectations.suites import build_suite
 from expectations.tables import RAW_TABLES, RawTable
@@ -39,6 +48,8 @@ CONNECTION_ENV_VAR = "AR_WAREHOUSE_SQLA_URL"
 CONNECTION_STRING = "${" + CONNECTION_ENV_VAR + "}"
 BATCH_DEFINITION_NAME = "whole_table"
 DATA_DOCS_SITE = "local_site"
+# The session setting that scopes the raw tables' assets to the rows loaded after a batch (see the module's doc).
+SCOPE_SETTING = "arwh.checks_from_batch"
 
 
 def get_context(project_root_dir: Path | None = None) -> FileDataContext:
@@ -49,11 +60,24 @@ def get_context(project_root_dir: Path | None = None) -> FileDataContext:
     return context
 
 
+def scoped_url(url: str, from_batch: int | None) -> str:
+    """The SQLAlchemy URL of `url`, with SCOPE_SETTING set on its connections when `from_batch` is given."""
+    if from_batch is None:
+        return sqlalchemy_url(url)
+    parsed = make_url(sqlalchemy_url(url))
+    options = parsed.query.get("options", "")
+    given = " ".join(options) if isinstance(options, tuple) else options
+    scoped = f"{given} -c {SCOPE_SETTING}={int(from_batch)}".strip()
+    return parsed.update_query_dict({"options": scoped}).render_as_string(hide_password=False)
+
+
 @contextmanager
-def warehouse_connection(url: str) -> Iterator[None]:
-    """Point the data source's `${AR_WAREHOUSE_SQLA_URL}` at `url` while the block runs, then put it back."""
+def warehouse_connection(url: str, from_batch: int | None = None) -> Iterator[None]:
+    """Point the data source's `${AR_WAREHOUSE_SQLA_URL}` at `url` while the block runs, then put it back.
+
+    from_batch: the raw tables' assets read the rows loaded after this batch; None: every row."""
     previous = os.environ.get(CONNECTION_ENV_VAR)
-    os.environ[CONNECTION_ENV_VAR] = sqlalchemy_url(url)
+    os.environ[CONNECTION_ENV_VAR] = scoped_url(url, from_batch)
     try:
         yield
     finally:
@@ -107,16 +131,18 @@ def _datasource(context: FileDataContext) -> PostgresDatasource:
     return datasource
 
 
-def _table_asset(datasource: PostgresDatasource, table: RawTable) -> TableAsset:
+def _asset(datasource: PostgresDatasource, table: RawTable) -> TableAsset:
+    """The table's asset: its view in raw_scope for a raw table, the table itself for a mart."""
+    schema, name = table.checked_relation
     try:
         asset = datasource.get_asset(table.suite_name)
     except LookupError:
         asset = None
-    if isinstance(asset, TableAsset) and (asset.schema_name, asset.table_name) == (table.schema, table.name):
+    if isinstance(asset, TableAsset) and (asset.schema_name, asset.table_name) == (schema, name):
         return asset
     if asset is not None:
         datasource.delete_asset(table.suite_name)
-    return datasource.add_table_asset(name=table.suite_name, schema_name=table.schema, table_name=table.name)
+    return datasource.add_table_asset(name=table.suite_name, schema_name=schema, table_name=name)
 
 
 def _batch_definition(asset: TableAsset) -> BatchDefinition:
@@ -196,11 +222,31 @@ def _checkpoint(
 def _register_table(
     context: FileDataContext, datasource: PostgresDatasource, table: RawTable
 ) -> gx.Checkpoint:
-    asset = _table_asset(datasource, table)
+    asset = _asset(datasource, table)
     batch_definition = _batch_definition(asset)
+    _forget_replaced_asset(context, table, batch_definition)
     suite = _suite(context, table)
     validation_definition = _validation_definition(context, batch_definition, suite, table.suite_name)
     return _checkpoint(context, validation_definition, table)
+
+
+def _forget_replaced_asset(
+    context: FileDataContext, table: RawTable, batch_definition: BatchDefinition
+) -> None:
+    """Delete the table's checkpoint and validation definition when they name an asset that was replaced.
+
+    GX finds a validation definition's batch definition by name, so after an asset is replaced (a table asset by
+    a query asset, say) the old definition still runs, but its file keeps the old ids; recreating both keeps
+    expectations/gx/ saying what it runs."""
+    path = Path(context.root_directory) / "validation_definitions" / f"{table.suite_name}.json"
+    if not path.exists():
+        return
+    stored = json.loads(path.read_text())
+    if stored.get("data", {}).get("batch_definition", {}).get("id") == batch_definition.id:
+        return
+    for store in (context.checkpoints, context.validation_definitions):
+        with suppress(DataContextError):
+            store.delete(table.suite_name)
 
 
 def data_docs_index(context: FileDataContext) -> Path:

@@ -1,5 +1,8 @@
 """The run entry point: validate the raw tables, record one row per expectation in audit.check_results.
 
+A daily run validates the raw rows loaded after a batch (`from_batch`, the scope of the day's dbt data tests,
+decision 007); without one, every row. Each result records the scope it had (checked_from_batch).
+
 A failing expectation is data: it is recorded and returned in the summary, and the caller (an Airflow task, say)
 decides what a failure means. An expectation GX could not evaluate, a GX error or a database error raises, and
 then nothing is recorded for the run.
@@ -52,6 +55,7 @@ class CheckRunSummary:
 
     run_id: str
     as_of_date: date
+    checked_from_batch: int | None
     checks_run: int
     passed: int
     failed: int
@@ -71,6 +75,7 @@ class CheckRunSummary:
         return {
             "run_id": self.run_id,
             "as_of_date": self.as_of_date.isoformat(),
+            "checked_from_batch": self.checked_from_batch,
             "checks_run": self.checks_run,
             "passed": self.passed,
             "failed": self.failed,
@@ -110,21 +115,25 @@ def run_raw_checks(
     run_id: str | None = None,
     warehouse_url: str | None = None,
     *,
+    from_batch: int | None = None,
     project_root_dir: Path | None = None,
 ) -> CheckRunSummary:
-    """Validate every raw table and record the results.
+    """Validate the raw tables and record the results.
 
-    as_of_date: the business date the run belongs to; recorded with each result (the checks read whole tables,
-        see expectations.suites). run_id: the caller's run id (the Airflow run id), else a fresh one; results
-        already recorded under this run id for these suites are replaced, so a retried task does not double them.
+    as_of_date: the business date the run belongs to; recorded with each result (it does not filter: the ERP
+        tables are current-state snapshots, see expectations.suites). run_id: the caller's run id (the Airflow run
+        id), else a fresh one; results already recorded under this run id for these suites are replaced, so a
+        retried task does not double them.
     warehouse_url: the warehouse (libpq or SQLAlchemy URL); default ingestion.config.warehouse_url().
+    from_batch: check the rows loaded (written or rewritten) after this load batch, as ar_daily does with its
+        dbt data tests' scope (pipeline.data_tests_from_batch); None: every row.
     project_root_dir: the folder holding gx/; default expectations/ (tests point it at a temporary folder).
 
     Registers the checks first (a no-op when expectations/gx/ already matches the code), runs one checkpoint per
     raw table, rebuilds the Data Docs, writes one audit.check_results row per expectation and returns the summary.
     Raises CheckExecutionError when GX could not evaluate an expectation, and lets GX and database errors through.
     """
-    return _run_checks(RAW_TABLES, as_of_date, run_id, warehouse_url, project_root_dir)
+    return _run_checks(RAW_TABLES, as_of_date, run_id, warehouse_url, project_root_dir, from_batch)
 
 
 def run_mart_checks(
@@ -140,7 +149,7 @@ def run_mart_checks(
     evidence, in audit.check_results.offending_keys and on the Data Docs page). A failed check is data, returned in
     the summary; an error evaluating one raises.
     """
-    return _run_checks(MART_TABLES, as_of_date, run_id, warehouse_url, project_root_dir)
+    return _run_checks(MART_TABLES, as_of_date, run_id, warehouse_url, project_root_dir, None)
 
 
 def _run_checks(
@@ -149,6 +158,7 @@ def _run_checks(
     run_id: str | None,
     warehouse_url: str | None,
     project_root_dir: Path | None,
+    from_batch: int | None,
 ) -> CheckRunSummary:
     url = warehouse_url or config.warehouse_url()
     run_id = run_id or new_run_id(as_of_date)
@@ -157,7 +167,7 @@ def _run_checks(
     with quiet_gx_logging():
         from expectations.context import data_docs_index, get_context, register, warehouse_connection
 
-        with warehouse_connection(url):
+        with warehouse_connection(url, from_batch):
             context = get_context(project_root_dir)
             checkpoints = register(context, tables)
             # Before the run, so that the index this run's Data Docs builds write lists only what is kept.
@@ -172,11 +182,12 @@ def _run_checks(
     errors = [r for r in results if r.error is not None]
     if errors:
         raise CheckExecutionError(errors)
-    write_check_results(url, run_id, as_of_date, results, tables)
+    write_check_results(url, run_id, as_of_date, results, tables, checked_from_batch=from_batch)
     passed = sum(1 for r in results if r.success)
     return CheckRunSummary(
         run_id=run_id,
         as_of_date=as_of_date,
+        checked_from_batch=from_batch,
         checks_run=len(results),
         passed=passed,
         failed=len(results) - passed,
@@ -239,9 +250,9 @@ def _check_results(
 _INSERT = """
 insert into audit.check_results (
     run_id, as_of_date, suite_name, check_name, table_name, success, severity,
-    element_count, unexpected_count, unexpected_amount, offending_keys, details
+    element_count, unexpected_count, unexpected_amount, offending_keys, details, checked_from_batch
 )
-values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 
 
@@ -251,8 +262,12 @@ def write_check_results(
     as_of_date: date,
     results: list[CheckResult],
     tables: tuple[RawTable, ...] = RAW_TABLES,
+    *,
+    checked_from_batch: int | None = None,
 ) -> None:
-    """Replace this run's rows of `tables`' suites in audit.check_results with `results`, in one transaction."""
+    """Replace this run's rows of `tables`' suites in audit.check_results with `results`, in one transaction.
+
+    checked_from_batch: the scope the results had (the rows loaded after this batch); None: every row."""
     suite_names = [table.suite_name for table in tables]
     with psycopg.connect(config.libpq_url(url)) as connection, connection.cursor() as cursor:
         # Other checks (dbt's, the other suites) may record under the same run id; only these suites are replaced.
@@ -276,6 +291,7 @@ def write_check_results(
                     r.unexpected_amount,
                     Jsonb(r.offending_keys),
                     Jsonb(r.details),
+                    checked_from_batch,
                 )
                 for r in results
             ],

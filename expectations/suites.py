@@ -5,11 +5,18 @@ unique, that money is positive where the source promises it, that dates and curr
 that every bank statement adds up (balance identity) and agrees with its own lines (control totals). dbt tests
 cover the models built on top; a rule lives in one place.
 
-Scope: every check reads its whole table. The ERP tables are merged current-state snapshots, so a date filter
-would not bring back what they looked like on an earlier business date; the bank tables are append-only per file,
-so a whole-table check gives the same answer for the same set of loaded files, and a statement that does not add
-up keeps failing until it is corrected instead of dropping out of scope the next day. The business date of a run
-is recorded with its results (audit.check_results.as_of_date), it does not filter them.
+Scope: a check reads the rows of its table loaded after a load batch (`_batch_id`), or every row (see
+expectations.context). ar_daily checks the rows loaded since its last successful run, the same scope as its dbt
+data tests (decision 007), and every row on the weekly full-check day; `arwh check` checks every row. That is
+enough between full checks for the same reason as for the dbt tests: the loaders write a row only with a batch
+(an ERP merge rewrites a changed row under the new batch, a bank file is appended whole), so a bad row arrives
+with the batch that wrote it, and a rule about a statement is judged with that statement's batch. What a scoped
+day does not repeat is a failure of an earlier day: a statement that does not add up fails on the day it is
+loaded and on every full check until it is corrected, and is in audit.check_results for good. The business date
+of a run is recorded with its results (audit.check_results.as_of_date); it does not filter them, because the ERP
+tables are merged current-state snapshots that a date would not take back to an earlier day.
+
+In every rule {batch} stands for the checked rows (a subquery), never for the whole table.
 """
 
 from __future__ import annotations
@@ -62,35 +69,31 @@ where opening_balance is not null
 order by file_sha256, statement_index"""
 
 # A statement without lines is compared with zero totals: a statement that promises lines the load did not
-# write is exactly what this rule is for. Zero amounts count as debits, as the parsers count them.
+# write is exactly what this rule is for. Zero amounts count as debits, as the parsers count them. The lines are
+# summed per checked statement (a lateral join over the lines' key), so a day's check reads the day's lines only.
 STATEMENT_CONTROL_TOTALS_SQL = """\
-with line_totals as (
-    select
-        file_sha256,
-        statement_index,
-        count(*) as line_count,
-        coalesce(sum(amount) filter (where amount > 0), 0) as credit_total,
-        coalesce(sum(amount) filter (where amount <= 0), 0) as debit_total
-    from raw_bank.statement_lines
-    group by file_sha256, statement_index
-),
-
-compared as (
+with compared as (
     select
         statements.file_sha256,
         statements.statement_index,
         statements.account_id,
         statements.statement_id,
         statements.line_count,
-        coalesce(line_totals.line_count, 0) as lines_line_count,
+        line_totals.line_count as lines_line_count,
         statements.credit_total,
-        coalesce(line_totals.credit_total, 0) as lines_credit_total,
+        line_totals.credit_total as lines_credit_total,
         statements.debit_total,
-        coalesce(line_totals.debit_total, 0) as lines_debit_total
+        line_totals.debit_total as lines_debit_total
     from {batch} as statements
-    left join line_totals
-        on line_totals.file_sha256 = statements.file_sha256
-        and line_totals.statement_index = statements.statement_index
+    cross join lateral (
+        select
+            count(*) as line_count,
+            coalesce(sum(lines.amount) filter (where lines.amount > 0), 0) as credit_total,
+            coalesce(sum(lines.amount) filter (where lines.amount <= 0), 0) as debit_total
+        from raw_bank.statement_lines as lines
+        where lines.file_sha256 = statements.file_sha256
+            and lines.statement_index = statements.statement_index
+    ) as line_totals
 )
 
 select

@@ -34,6 +34,14 @@ class RawTable:
         # Also the name of the table's data asset, validation definition and checkpoint: one name to grep for.
         return f"{self.schema}__{self.name}"
 
+    @property
+    def checked_relation(self) -> tuple[str, str]:
+        """What the checks read, as (schema, name): a raw table's view in raw_scope (its rows in the run's scope,
+        migration 018), a mart's table itself (the state on the run's date)."""
+        if self.schema == "marts":
+            return (self.schema, self.name)
+        return ("raw_scope", self.suite_name)
+
 
 _LOAD_COLUMNS = ("_batch_id", "_loaded_at")
 

@@ -84,6 +84,14 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
                  join audit.dbt_invocations i on i.invocation_id = r.dbt_invocation_id and i.pipeline_run_id = r.run_id
                 order by r.started_at"""
         ).fetchall()
+        # The raw-load checks of each run: how many, and the scope each recorded (the same as its dbt tests').
+        raw_check_scopes = conn.execute(
+            """select r.business_date::text, count(*), count(distinct c.checked_from_batch),
+                      min(c.checked_from_batch)
+                 from audit.pipeline_runs r
+                 join audit.check_results c on c.run_id = r.run_id and c.table_name like 'raw%%'
+                group by r.run_id, r.business_date, r.started_at order by r.started_at"""
+        ).fetchall()
         snapshots = conn.execute(
             """select s.as_of_date::text, s.statement_item_count from audit.reconciliation_snapshots s
                 join audit.pipeline_runs r using (run_id) order by 1"""
@@ -116,6 +124,13 @@ def test_hand_made_ledger_ages_to_the_cent_on_two_dates(fresh_warehouse: str, tm
         ("2026-04-10", "build", "2026-04-10", None, 0, True),
         ("2026-04-10", "build", "2026-04-10", None, 0, True),
         ("2026-04-20", "build", "2026-04-20", first_runs_last_batch, 0, True),
+    ]
+    # check_raw read the same rows: every row on 2026-04-10 (no scope recorded), the rows after the first run's
+    # last batch on 2026-04-20; 49 raw-load checks each run (tests/integration/test_expectations.py counts them).
+    assert raw_check_scopes == [
+        ("2026-04-10", 49, 0, None),
+        ("2026-04-10", 49, 0, None),
+        ("2026-04-20", 49, 1, first_runs_last_batch),
     ]
     # Each run kept its reconciliation snapshot (no customer statements in this ledger: empty ones).
     assert snapshots == [("2026-04-10", 0), ("2026-04-10", 0), ("2026-04-20", 0)]

@@ -208,13 +208,82 @@ def test_missing_statement_line_fails_the_control_totals(good_data: str, gx_root
     assert Decimal(offending["debit_difference"]) == Decimal("250.00")
 
 
+def test_a_scoped_run_checks_the_rows_loaded_after_its_batch_and_records_the_scope(
+    good_data: str, gx_root: Path
+) -> None:
+    # GOOD_DATA loads the ERP in batch 1 and the bank in batch 2. An earlier day left INV-1003 with a negative
+    # amount (batch 1); today's batch 3 brings INV-1004 (20.00, good) and statement 3, whose one line (+20.00)
+    # gives 1850.00 + 20.00 + 0 = 1870.00 and agrees with its totals.
+    execute(
+        good_data,
+        f"""
+        insert into raw_erp.invoices (invoice_id, customer_id, invoice_date, due_date, currency_code, amount,
+                                      _batch_id)
+        values ('INV-1003', 'C001', '2024-03-02', '2024-04-01', 'EUR', -5.00, 1),
+               ('INV-1004', 'C001', '2024-03-30', '2024-04-29', 'EUR', 20.00, 3);
+        insert into raw_bank.statements (file_sha256, statement_index, file_format, account_id, currency_code,
+                                         opening_balance, closing_balance, statement_date, line_count,
+                                         credit_total, debit_total, _batch_id)
+        values ('{"b" * 64}', 1, 'camt053', '{IBAN}', 'EUR', 1850.00, 1870.00, '2024-03-30', 1, 20.00, 0, 3);
+        insert into raw_bank.statement_lines (file_sha256, statement_index, line_index, account_id,
+                                              currency_code, booking_date, amount, _batch_id)
+        values ('{"b" * 64}', 1, 1, '{IBAN}', 'EUR', '2024-03-30', 20.00, 3);
+        """,
+    )
+    amount_check = "expect_column_values_to_be_between(amount)"
+
+    # After batch 2: only batch 3 is read, so the invoice amounts checked are INV-1004's alone and pass; the
+    # statements checked are statement 3 alone (its control totals read its own line).
+    scoped = run_raw_checks(
+        AS_OF, run_id="test-scoped", warehouse_url=good_data, project_root_dir=gx_root, from_batch=2
+    )
+    assert (scoped.checks_run, scoped.failed, scoped.checked_from_batch) == (EXPECTED_CHECKS, 0, 2)
+    counts = {(r.table_name, r.check_name): r.element_count for r in scoped.results}
+    assert counts[("raw_erp.invoices", amount_check)] == 1
+    assert counts[("raw_erp.payments", amount_check)] == 0
+    assert counts[("raw_bank.statements", "expect_column_values_to_match_regex(currency_code)")] == 1
+    assert fetch(
+        good_data,
+        "select count(*), min(checked_from_batch), max(checked_from_batch) from audit.check_results"
+        " where run_id = 'test-scoped'",
+    ) == [(EXPECTED_CHECKS, 2, 2)]
+
+    # Every row (the weekly full check): the earlier day's INV-1003 fails; the four invoices INV-1001..1004 are
+    # read; 5.00 at stake.
+    whole = run(good_data, gx_root, "test-whole")
+    assert whole.checked_from_batch is None
+    assert [(r.table_name, r.check_name) for r in whole.failures] == [("raw_erp.invoices", amount_check)]
+    failure = whole.failures[0]
+    assert (failure.element_count, failure.unexpected_count, failure.unexpected_amount) == (
+        4,
+        1,
+        Decimal("5.00"),
+    )
+    assert failure.offending_keys == [{"invoice_id": "INV-1003", "amount": "-5.00"}]
+    assert fetch(
+        good_data,
+        "select count(*) from audit.check_results where run_id = 'test-whole' and checked_from_batch is null",
+    ) == [(EXPECTED_CHECKS,)]
+
+    # The scope is the connection's setting: a scoped run leaves the next run's connections unscoped.
+    with psycopg.connect(libpq_url(good_data)) as connection:
+        assert connection.execute("select count(*) from raw_scope.raw_erp__invoices").fetchone() == (4,)
+        connection.execute("set arwh.checks_from_batch = 2")
+        assert connection.execute("select invoice_id from raw_scope.raw_erp__invoices").fetchall() == [
+            ("INV-1004",)
+        ]
+
+
 def test_a_check_gx_cannot_evaluate_raises_and_records_nothing(good_data: str, gx_root: Path) -> None:
-    execute(good_data, "alter table raw_erp.write_offs rename column amount to amount_renamed")
+    # The checks read raw_scope's views (migration 018), so the column goes missing there. (Renaming it in
+    # raw_erp.write_offs would not reach the view, which keeps its column names; the next `arwh init` would
+    # then fail to re-create the view, which is how a raw table's drift shows.)
+    execute(good_data, "alter view raw_scope.raw_erp__write_offs rename column amount to amount_renamed")
     try:
         with pytest.raises(CheckExecutionError, match=r"raw_erp__write_offs .*\(amount\)"):
             run(good_data, gx_root, "test-error")
     finally:
-        execute(good_data, "alter table raw_erp.write_offs rename column amount_renamed to amount")
+        execute(good_data, "alter view raw_scope.raw_erp__write_offs rename column amount_renamed to amount")
     assert fetch(good_data, "select count(*) from audit.check_results where run_id = 'test-error'") == [(0,)]
 
 
