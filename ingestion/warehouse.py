@@ -81,19 +81,26 @@ def qualified(schema: str, table: str) -> sql.Composed:
 
 
 def analyze_stale(url: str | None, schemas: Sequence[str]) -> list[str]:
-    """ANALYZE the tables of `schemas` whose statistics a load has outdated, now rather than at autovacuum's next
-    round: dbt plans its models on them right after the load. Outdated as autovacuum itself counts it (rows
-    written since the last ANALYZE above 50 + 10% of the table), or never analyzed: a small table (a day's two
-    bank statements) stays below autovacuum's threshold for good, and without statistics PostgreSQL guessed it at
-    90 rows and planned the bank reconciliation's joins as nested loops (bench/README.md). Returns the tables
-    analyzed. A table this user does not own is skipped by PostgreSQL with a warning."""
+    """ANALYZE the tables of `schemas` that were written since their last ANALYZE, or never analyzed, now rather
+    than at autovacuum's next round: dbt and the raw-load checks plan on them right after the load. Returns the
+    tables analyzed. A table this user does not own is skipped by PostgreSQL with a warning.
+
+    Why every written table and not autovacuum's threshold (rows written above 50 + 10% of the table):
+    - A small table (a day's two bank statements) stays below the threshold for good. Without statistics
+      PostgreSQL guessed raw_bank.statements at 90 rows and planned the bank reconciliation's joins as nested
+      loops (bench/README.md).
+    - A big table's day (3,430 new invoices among a million) stays below it too. Its statistics then know no
+      batch after the history's, so PostgreSQL estimates the day's rows (`_batch_id > last`) at one. A
+      uniqueness check of those 3,430 invoices was planned as a nested loop over an aggregate and took 2.9 s;
+      after ANALYZE, a hash join, 1.7 ms (decision 008).
+    ANALYZE reads a sample of at most 30,000 rows, about 0.2 s for a table of a million rows here, whatever the
+    table's size."""
     with connect(url, autocommit=True) as conn:
         rows = conn.execute(
             """select schemaname, relname
                  from pg_stat_user_tables
                 where schemaname = any(%s)
-                  and (coalesce(last_analyze, last_autoanalyze) is null
-                       or n_mod_since_analyze > 50 + 0.1 * n_live_tup)
+                  and (coalesce(last_analyze, last_autoanalyze) is null or n_mod_since_analyze > 0)
                 order by schemaname, relname""",
             (list(schemas),),
         ).fetchall()
