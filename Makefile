@@ -57,7 +57,7 @@ bench: setup
 	$(RUN) python -m bench.erp_load --scales 0.01,0.1,1
 	$(RUN) python -m bench.bank --transactions 1000000
 	$(RUN) python -m bench.dbt_daily --scales 0.1,1
-	$(RUN) python -m bench.dag_daily --scale 1 --history-days 730 --days 3
+	$(RUN) python -m bench.dag_daily --scale 1 --history-days 730 --days 4
 
 lint: $(UV)
 	$(UV) sync --frozen

@@ -364,7 +364,7 @@ def bench(scale: float, sections: tuple[str, ...], no_save: bool) -> None:
         "erp": lambda: erp_load.main(["--scales", str(scale), *save]),
         "bank": lambda: bank.main(["--transactions", str(max(1000, int(1_000_000 * scale))), *save]),
         "dbt": lambda: dbt_daily.main(["--scales", str(scale), *save]),
-        "dag": lambda: dag_daily.main(["--scale", str(scale), "--history-days", "730", "--days", "3", *save]),
+        "dag": lambda: dag_daily.main(["--scale", str(scale), "--history-days", "730", "--days", "4", *save]),
     }
     failed = [name for name in (sections or BENCH_SECTIONS) if runs[name]() != 0]
     if failed:

@@ -179,8 +179,28 @@ payment_invoices as (
 -- (macros/reconciliation/text_words.sql). The search is an equi-join: each invoice is looked for only in the texts
 -- holding its last word (INV-2026-000123: 000123), and its whole name checked there. So it grows with the texts
 -- and the invoices, not with their product (bench/README.md).
+payment_invoice_names as (
+    select distinct
+        payment_id,
+        payment_amount,
+        payment_date,
+        currency_code,
+        {{ last_word('invoice_key') }} as anchor_word,
+        {{ word_string('invoice_key') }} as invoice_words
+    from payment_invoices
+),
+
 credit_words as (
     {{ text_words('credits', 'bank_line_key', 'remittance_text') }}
+),
+
+-- The words of the texts that end an invoice's name, and only those: a hashed lookup among the invoices' last
+-- words, so what follows handles the few texts that may name an invoice, not every word of every text (at 707,000
+-- credits in force, 5.9 million words: carrying each with its text's word string took 60 of the model's 99 s).
+credit_anchor_words as (
+    select distinct credit_words.bank_line_key, credit_words.word
+    from credit_words
+    where credit_words.word in (select payment_invoice_names.anchor_word from payment_invoice_names)
 ),
 
 -- The two sides of the search, each DISTINCT (so the planner joins them as they are, on the word, and cannot join
@@ -191,22 +211,11 @@ credit_texts as (
         credits.currency_code,
         credits.amount,
         credits.booking_date,
-        credit_words.word,
+        credit_anchor_words.word,
         {{ word_string('credits.remittance_text') }} as remittance_words
-    from credit_words
+    from credit_anchor_words
     inner join credits
-        on credit_words.bank_line_key = credits.bank_line_key
-),
-
-payment_invoice_names as (
-    select distinct
-        payment_id,
-        payment_amount,
-        payment_date,
-        currency_code,
-        {{ last_word('invoice_key') }} as anchor_word,
-        {{ word_string('invoice_key') }} as invoice_words
-    from payment_invoices
+        on credit_anchor_words.bank_line_key = credits.bank_line_key
 ),
 
 -- The credits whose remittance text names an invoice a payment was applied to (same currency), once per credit
