@@ -4,7 +4,9 @@
     INV and 7, and the invoice INV-7 is named by the words INV 7 in a row, whatever separates them in the text
     (INV-7, INV 7, INV/7), and never by INV-70 or XINV-7.
 
-    text_words(relation, key_column, text_column): a query of (key_column, word), each word of a row's text once.
+    text_words(relation, key_column, text_column, words_in=none): a query of (key_column, word), each word of a
+    row's text once; with words_in (a query of one column), only the words it lists, kept before the DISTINCT so
+    that the DISTINCT handles those alone.
     word_string(text): the text's words, each between single spaces (' INV 7 '), so that a whole-word search is a
     substring search: position(word_string(invoice) in word_string(text)) > 0.
     last_word(text): the text's last word (INV-2026-000123: 000123), null when it has none.
@@ -13,11 +15,11 @@
     DuckDB share (last_word's default that of DuckDB, Spark and Trino, with PostgreSQL's own); another
     engine adds its own <adapter>__ version (docs/decisions/scale-out.md).
 #}
-{% macro text_words(relation, key_column, text_column) -%}
-    {{ return(adapter.dispatch('text_words')(relation, key_column, text_column)) }}
+{% macro text_words(relation, key_column, text_column, words_in=none) -%}
+    {{ return(adapter.dispatch('text_words')(relation, key_column, text_column, words_in)) }}
 {%- endmacro %}
 
-{% macro default__text_words(relation, key_column, text_column) -%}
+{% macro default__text_words(relation, key_column, text_column, words_in=none) -%}
     select distinct words.{{ key_column }}, words.word
     from (
         select
@@ -27,6 +29,9 @@
         where {{ text_column }} is not null
     ) as words
     where words.word <> ''
+    {%- if words_in %}
+        and words.word in ({{ words_in }})
+    {%- endif %}
 {%- endmacro %}
 
 {% macro word_string(text) -%}
