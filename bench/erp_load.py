@@ -293,14 +293,8 @@ def measure(scale: float, runs: int, work: Path) -> dict[str, Any]:
     }
 
 
-PHASES = (
-    "copy",
-    "type",
-    "read",
-    "checks",
-    "merge",
-    "file",
-)  # "file" is a file's whole load, the others its parts
+# "file" is a file's whole load, the others its parts.
+PHASES = ("copy", "type", "read", "checks", "merge", "file")
 
 
 def phase_table(report: dict[str, Any]) -> str:

@@ -236,8 +236,8 @@ def _forget_replaced_asset(
     """Delete the table's checkpoint and validation definition when they name an asset that was replaced.
 
     GX finds a validation definition's batch definition by name, so after an asset is replaced (a raw table's
-    asset by its raw_scope view, say) the old definition still runs, but its file keeps the old ids; recreating both keeps
-    expectations/gx/ saying what it runs."""
+    asset by its raw_scope view, say) the old definition still runs, but its file keeps the old ids. Recreating
+    both keeps expectations/gx/ saying what it runs."""
     path = Path(context.root_directory) / "validation_definitions" / f"{table.suite_name}.json"
     if not path.exists():
         return

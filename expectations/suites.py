@@ -16,7 +16,7 @@ loaded and on every full check until it is corrected, and is in audit.check_resu
 of a run is recorded with its results (audit.check_results.as_of_date); it does not filter them, because the ERP
 tables are merged current-state snapshots that a date would not take back to an earlier day.
 
-In every rule {batch} stands for the checked rows (a subquery), never for the whole table.
+In every rule {batch} stands for the checked rows (a raw table's view in raw_scope), never for the whole table.
 """
 
 from __future__ import annotations
