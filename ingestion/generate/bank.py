@@ -202,7 +202,7 @@ class Bank:
             draw = rng.random()
             lag = 0 if draw < SAME_DAY_SHARE else (1 if draw < SAME_DAY_SHARE + NEXT_DAY_SHARE else 2)
             booking = add_business_days(payment.payment_date, lag)
-            if booking < self.params.start:
+            if booking < self.params.bank_start:
                 self.before_bank_history.add(payment.amount)
                 continue
             if booking >= self._end:
@@ -243,7 +243,7 @@ class Bank:
 
     def close_day(self, day: date) -> list[BankStatement]:
         """The statements for `day`: one per account on business days inside the period, none otherwise."""
-        if not (self.params.start <= day < self._end and is_business_day(day)):
+        if not (self.params.bank_start <= day < self._end and is_business_day(day)):
             return []
         return [self._statement(state, day) for state in self._states.values()]
 

@@ -86,6 +86,7 @@ def generate(
     erp_url: str | None = None,
     erp_mode: str = "db",
     history_days: int = HISTORY_DAYS,
+    bank_history_days: int = 0,
 ) -> GenerationSummary:
     """Simulate `days` days of a company selling on credit from `start`, and write the sources the warehouse reads.
 
@@ -94,11 +95,15 @@ def generate(
     `<warehouse database>_erp_demo` on the warehouse's server), "files" the daily CSV extracts under
     landing/erp/, "both" both. Bank statements, customer statements, manifest.json and source.json are always
     written. Replaces landing/{erp,bank,statements} and the demo ERP schema. history_days: how many days of full
-    trading come before `start` (delivered with the first day).
+    trading come before `start` (delivered with the first day). bank_history_days: how many of those days have bank
+    statements too (0: the bank's statements start on `start`).
     """
     if erp_mode not in ERP_MODES:
         raise ValueError(f"erp_mode must be one of {', '.join(ERP_MODES)}, got {erp_mode!r}")
-    params = Params(seed=seed, scale=scale, start=start, days=days, history_days=history_days)
+    params = Params(
+        seed=seed, scale=scale, start=start, days=days, history_days=history_days,
+        bank_history_days=bank_history_days,
+    )  # fmt: skip
     landing = Path(landing)
     landing.mkdir(parents=True, exist_ok=True)
     _clear_outputs(landing)

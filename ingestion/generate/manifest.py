@@ -169,14 +169,18 @@ def account_json(account: BankAccount) -> dict[str, Any]:
 
 
 def generated_json(params: Params) -> dict[str, Any]:
-    """The generator's inputs, as both manifest.json and source.json record them."""
-    return {
+    """The generator's inputs, as both manifest.json and source.json record them (bank_history_days only when
+    set, so that the files of every earlier generation stay the same byte for byte)."""
+    document: dict[str, Any] = {
         "seed": params.seed,
         "scale": params.scale,
         "start": params.start.isoformat(),
         "days": params.days,
         "history_days": params.history_days,
     }
+    if params.bank_history_days:
+        document["bank_history_days"] = params.bank_history_days
+    return document
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:

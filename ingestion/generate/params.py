@@ -10,7 +10,9 @@ the receivables are not all brand new:
   the 61-90 and 90+ buckets are not empty either, and write-offs fall inside even a short simulated period.
 
 Everything dated before `start` is delivered with the first day (the first ERP extract folder holds it; the demo ERP
-database holds it with its own dates). Bank statements start on `start`: the bank's history is not simulated.
+database holds it with its own dates). Bank statements start on `start` unless `bank_history_days` asks for the
+bank's history too: then they start that many days earlier (at most `history_days`), one folder per statement date,
+so that a benchmark has a bank history as long as the ERP's (about a million credits over two years at scale 1).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Params:
     start: date
     days: int
     history_days: int = HISTORY_DAYS
+    bank_history_days: int = 0
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
@@ -44,6 +47,11 @@ class Params:
             raise ValueError(f"days must be at least 1, got {self.days}")
         if self.history_days < 0:
             raise ValueError(f"history_days must not be negative, got {self.history_days}")
+        if not 0 <= self.bank_history_days <= self.history_days:
+            raise ValueError(
+                f"bank_history_days must be between 0 and history_days ({self.history_days}), "
+                f"got {self.bank_history_days}"
+            )
 
     @property
     def end(self) -> date:
@@ -57,6 +65,11 @@ class Params:
     @property
     def history_start(self) -> date:
         return self.start - timedelta(days=self.history_days)
+
+    @property
+    def bank_start(self) -> date:
+        """The first bank statement date: `start`, or earlier by `bank_history_days`."""
+        return self.start - timedelta(days=self.bank_history_days)
 
     @property
     def tail_start(self) -> date:
