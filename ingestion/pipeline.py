@@ -298,7 +298,7 @@ BANK_RESULT_COLUMNS = (
     "reconciliation_key", "bank_line_key", "bank_file_sha256", "bank_account_id", "bank_booking_date", "bank_amount",
     "bank_end_to_end_id", "payment_id", "customer_id", "payment_date", "payment_amount", "currency_code",
     "match_rule", "match_confidence", "difference_amount", "status", "is_unexplained", "match_group_key",
-    "match_group_size",
+    "match_group_size", "payment_reference", "is_settled",
 )  # fmt: skip
 
 

@@ -17,6 +17,13 @@ The inputs are laid out as views in scratch schemas (reproduce_<snapshot>_raw_er
 reproduce_<snapshot>_staging, _intermediate and _marts (vars source_schema_prefix and target_schema_prefix); the
 rows are compared with the snapshot's, column by column; the scratch schemas are dropped (unless kept).
 
+The bank reconciliation keeps its settled matches from run to run (decision 009), so a run's bank rows depend on
+the settled matches it started from, not only on its inputs. The rebuild starts from the settled rows of the
+snapshot recorded just before the run's (any run's: the builds take turns), laid out as a view in
+reproduce_<snapshot>_settled and passed to dbt as var bank_settled_matches_from; the model keeps those that still
+hold, as the run did. A build between the two snapshots that recorded none (a manual dbt run) may have settled
+other matches: the comparison then shows the rows that differ.
+
 The rebuild runs today's code: when the run recorded another code version, a difference may come from the code and
 not the data, and the result says so. Runs recorded before the warehouse kept raw ERP history (migration 016) are
 refused: an ERP row changed between them and then could not be rebuilt.
@@ -270,15 +277,45 @@ def _compare(
 
 
 def _stored_bank_columns(conn: Any, snapshot: int) -> tuple[str, ...]:
-    """The bank columns the snapshot has: one recorded before the match groups (migration 015) has them empty."""
-    (grouped,) = conn.execute(
-        """select count(*) filter (where match_group_key is not null) = count(*)
+    """The bank columns the snapshot has: one recorded before the match groups (migration 015) has them empty, one
+    recorded before the settled matches (migration 019) has is_settled empty (payment_reference then too)."""
+    grouped, settled = conn.execute(
+        """select count(*) filter (where match_group_key is not null) = count(*),
+                  count(*) filter (where is_settled is not null) = count(*)
              from audit.bank_reconciliation_results where snapshot_id = %s""",
         (snapshot,),
     ).fetchone()
-    if grouped:
-        return pipeline.BANK_RESULT_COLUMNS
-    return tuple(c for c in pipeline.BANK_RESULT_COLUMNS if c not in ("match_group_key", "match_group_size"))
+    missing = (() if grouped else ("match_group_key", "match_group_size")) + (
+        () if settled else ("payment_reference", "is_settled")
+    )
+    return tuple(c for c in pipeline.BANK_RESULT_COLUMNS if c not in missing)
+
+
+def _settled_from(conn: Any, prefix: str, snapshot: int) -> str | None:
+    """The settled bank matches the run started from: the rows of the snapshot before it, as a view (None when
+    there is no earlier snapshot, or it predates migration 019 and recorded none)."""
+    row = conn.execute(
+        """select max(snapshot_id) from audit.reconciliation_snapshots where snapshot_id < %s""", (snapshot,)
+    ).fetchone()
+    previous = row[0] if row else None
+    if previous is None:
+        return None
+    (recorded,) = conn.execute(
+        """select count(*) filter (where is_settled is not null) > 0
+             from audit.bank_reconciliation_results where snapshot_id = %s""",
+        (previous,),
+    ).fetchone()
+    if not recorded:
+        return None
+    schema = prefix + "settled"
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+    conn.execute(
+        sql.SQL(
+            "create view {}.bank_settled_matches as select * from audit.bank_reconciliation_results"
+            " where snapshot_id = {} and is_settled"
+        ).format(sql.Identifier(schema), sql.Literal(previous))
+    )
+    return f'"{schema}".bank_settled_matches'
 
 
 def reproduce(run_id: str, *, url: str | None = None, keep: bool = False) -> Reproduction:
@@ -291,6 +328,7 @@ def reproduce(run_id: str, *, url: str | None = None, keep: bool = False) -> Rep
     try:
         with warehouse.connect(url) as conn:
             _create_inputs(conn, prefix, batch)
+            settled_from = _settled_from(conn, prefix, snapshot)
             conn.commit()
         log.info(
             "run %s: inputs as of load batch %s in %s*; building %s", run_id, batch, prefix, ", ".join(MARTS)
@@ -299,7 +337,7 @@ def reproduce(run_id: str, *, url: str | None = None, keep: bool = False) -> Rep
             [
                 "build", "--select", *(f"+{m}" for m in MARTS),
                 "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-                "--vars", _vars(business_date, prefix),
+                "--vars", _vars(business_date, prefix, settled_from),
             ],
             url=url,
         )  # fmt: skip
@@ -330,13 +368,14 @@ def reproduce(run_id: str, *, url: str | None = None, keep: bool = False) -> Rep
     )
 
 
-def _vars(business_date: date, prefix: str) -> str:
+def _vars(business_date: date, prefix: str, settled_from: str | None = None) -> str:
     import json
 
-    return json.dumps(
-        {
-            "as_of_date": business_date.isoformat(),
-            "source_schema_prefix": prefix,
-            "target_schema_prefix": prefix,
-        }
-    )
+    values = {
+        "as_of_date": business_date.isoformat(),
+        "source_schema_prefix": prefix,
+        "target_schema_prefix": prefix,
+    }
+    if settled_from is not None:
+        values["bank_settled_matches_from"] = settled_from
+    return json.dumps(values)

@@ -61,7 +61,8 @@ INCREMENTAL_RELATIONS = (
     "marts.fct_ar_aging", "marts.rpt_collections_monthly_by_customer", "marts.rpt_ar_rollforward",
     "intermediate.int_invoice_movements_unioned", "intermediate.int_invoice_balances_accumulated",
     "intermediate.int_customer_months_balanced", "intermediate.int_invoices_settled",
-    "intermediate.int_payment_balances_accumulated",
+    "intermediate.int_payment_balances_accumulated", "marts.fct_bank_reconciliation",
+    "marts.fct_statement_reconciliation",
 )  # fmt: skip
 
 

@@ -256,3 +256,106 @@ def test_remittance_names_invoices_by_whole_words(clean_warehouse: str, tmp_path
         ("P5", None, D("40.00"), "NOT_BANKED", None, False),
         (None, D("65.00"), None, "UNAPPLIED_CASH", None, True),
     ]
+
+
+SETTLED_ROWS = """select payment_id, bank_amount, status, match_rule, difference_amount, is_settled, days_not_banked,
+                         days_unapplied
+                    from marts.fct_bank_reconciliation
+                   order by payment_id nulls last, bank_amount"""
+
+
+def _settled_versions(url: str) -> dict[str, str]:
+    """Each settled row's key and row version (xmin): a row the run left alone keeps its version."""
+    with warehouse.connect(url) as conn:
+        rows = conn.execute(
+            "select reconciliation_key, xmin::text from marts.fct_bank_reconciliation where is_settled"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_settled_matches_are_kept_and_the_open_items_matched_again(
+    clean_warehouse: str, tmp_path: Path
+) -> None:
+    """Decision 009, on the ledger and bank account of test_each_rule_and_status (bank_settle_after_days 31).
+
+    As of 03-10 nothing is settled (every date is after 03-10 - 31 days = 02-07). As of 04-20 every pair and group
+    is (all their dates are on or before 03-09, before 04-20 - 31 = 03-20); what is open stays open and ages:
+    P6 NOT_BANKED 03-02 to 04-20 = 29 + 20 = 49 days, the 70.00 credit UNAPPLIED_CASH 03-09 to 04-20 = 22 + 20 = 42,
+    the DUPLICATE of 03-02 49 days unapplied: duplicates never settle.
+
+    Then the ERP books P10 late (C-B, 03-04, 80.00, no reference) and corrects P5 to the 297.50 the bank credited.
+    As of 04-21, P10 would make the settled P3 pair ambiguous (two C-B payments of 80.00 within the window of the
+    03-05 credit): P3 stays paired, P10 is NOT_BANKED (03-04 to 04-21 = 27 + 21 = 48 days). P5's pair no longer
+    holds (300.00 paired, 297.50 now) and is matched again: MATCHED by reference, difference 0.00. The rows the run
+    did not rewrite keep their row versions.
+
+    --full-refresh matches everything again: the 80.00 credit has two candidates under rules 3 and 4, so it is
+    UNAPPLIED_CASH and P3 and P10 are both NOT_BANKED. A run for an earlier date (03-10) keeps nothing settled.
+    """
+    url = clean_warehouse
+    test_each_rule_and_status(url, tmp_path)
+    with warehouse.connect(url) as conn:
+        assert conn.execute(
+            "select count(*), count(*) filter (where is_settled) from marts.fct_bank_reconciliation"
+        ).fetchone() == (12, 0)
+
+    transform.run_dbt(["run", "--select", "fct_bank_reconciliation"], as_of=date(2026, 4, 20), url=url)
+    with warehouse.connect(url) as conn:
+        rows = conn.execute(SETTLED_ROWS).fetchall()
+    assert rows == [
+        ("P1", D("100.00"), "MATCHED", "reference", D("0.00"), True, None, None),
+        ("P2", D("250.00"), "MATCHED", "invoice_in_remittance", D("0.00"), True, None, None),
+        ("P3", D("80.00"), "MATCHED", "amount_and_counterparty", D("0.00"), True, None, None),
+        ("P4", D("55.55"), "MATCHED", "amount_only", D("0.00"), True, None, None),
+        ("P5", D("297.50"), "AMOUNT_DIFFERENCE", "reference", D("-2.50"), True, None, None),
+        ("P6", None, "NOT_BANKED", None, D("-40.00"), False, 49, None),
+        ("P7", D("120.00"), "MATCHED", "remittance_several_payments", D("0.00"), True, None, None),
+        ("P8", D("180.00"), "MATCHED", "remittance_several_payments", D("0.00"), True, None, None),
+        ("P9", D("200.00"), "MATCHED", "remittance_several_credits", D("0.00"), True, None, None),
+        ("P9", D("300.00"), "MATCHED", "remittance_several_credits", D("0.00"), True, None, None),
+        (None, D("70.00"), "UNAPPLIED_CASH", None, D("70.00"), False, None, 42),
+        (None, D("100.00"), "DUPLICATE", None, D("100.00"), False, None, 49),  # P1's credit of 03-02 again
+    ]
+    before = _settled_versions(url)
+    assert len(before) == 9  # P1-P5, P7, P8 and P9's two rows
+
+    late = tmp_path / "erp" / "2026-04-21"
+    write_extract(
+        late, "payments", ("payment_id", "customer_id", "payment_date", "currency_code", "amount", "reference"),
+        [("P10", "C-B", "2026-03-04", "EUR", "80.00", ""), ("P5", "C-A", "2026-03-06", "EUR", "297.50", "E2E-5")],
+    )  # fmt: skip
+    assert not [r for r in load_extract_dir(url, tmp_path / "erp") if r.status == "rejected"]
+    transform.run_dbt(["run", "--select", "fct_bank_reconciliation"], as_of=date(2026, 4, 21), url=url)
+    with warehouse.connect(url) as conn:
+        rows = conn.execute(SETTLED_ROWS).fetchall()
+    assert [r for r in rows if r[0] in ("P3", "P5", "P10")] == [
+        ("P10", None, "NOT_BANKED", None, D("-80.00"), False, 48, None),
+        ("P3", D("80.00"), "MATCHED", "amount_and_counterparty", D("0.00"), True, None, None),
+        ("P5", D("297.50"), "MATCHED", "reference", D("0.00"), True, None, None),
+    ]
+    assert len(rows) == 13
+    after = _settled_versions(url)
+    p5_key = next(k for k, v in after.items() if before.get(k) != v)
+    # Eight settled rows untouched; P5's written again (same key: its credit's).
+    assert {k for k in before if before[k] == after[k]} == set(before) - {p5_key}
+
+    transform.run_dbt(
+        ["run", "--select", "fct_bank_reconciliation", "--full-refresh"], as_of=date(2026, 4, 21), url=url
+    )
+    with warehouse.connect(url) as conn:
+        rows = conn.execute(
+            """select payment_id, bank_amount, status from marts.fct_bank_reconciliation
+                where payment_id in ('P3', 'P10') or bank_amount = 80.00 order by payment_id nulls last"""
+        ).fetchall()
+    assert rows == [
+        ("P10", None, "NOT_BANKED"),
+        ("P3", None, "NOT_BANKED"),
+        (None, D("80.00"), "UNAPPLIED_CASH"),
+    ]
+
+    transform.run_dbt(["run", "--select", "fct_bank_reconciliation"], as_of=AS_OF, url=url)
+    with warehouse.connect(url) as conn:
+        assert conn.execute(
+            """select count(*) filter (where is_settled), count(*) filter (where status = 'UNAPPLIED_CASH')
+                 from marts.fct_bank_reconciliation"""
+        ).fetchone() == (0, 2)  # the 70.00 credit and the 80.00 one

@@ -21,7 +21,7 @@ ROW = (
 
 BANK_ROW = (
     "erp:P6", None, None, None, None, None, None, "P6", "C-B", date(2026, 3, 2), Decimal("40.00"), "EUR", None, None,
-    Decimal("-40.00"), "NOT_BANKED", True, "erp:P6", 1,
+    Decimal("-40.00"), "NOT_BANKED", True, "erp:P6", 1, "E2E-6", False,
 )  # fmt: skip
 
 
@@ -35,7 +35,8 @@ def _set_bank_mart(url: str, rows: list[tuple[object, ...]]) -> None:
                    bank_booking_date date, bank_amount numeric(18,2), bank_end_to_end_id text, payment_id text,
                    customer_id text, payment_date date, payment_amount numeric(18,2), currency_code text,
                    match_rule text, match_confidence numeric(3,2), difference_amount numeric(18,2), status text,
-                   is_unexplained boolean, match_group_key text, match_group_size integer)"""
+                   is_unexplained boolean, match_group_key text, match_group_size integer,
+                   payment_reference text, is_settled boolean)"""
         )
         with conn.cursor() as cur:
             cur.executemany(

@@ -163,3 +163,61 @@ def test_a_run_that_stored_no_reconciliation_cannot_be_reproduced(clean_warehous
         reproduce("r-empty", url=clean_warehouse)
     with pytest.raises(ReproduceError, match="run 'nobody' is not in audit.pipeline_runs"):
         reproduce("nobody", url=clean_warehouse)
+
+
+def test_a_run_is_rebuilt_from_the_settled_matches_it_started_from(
+    clean_warehouse: str, tmp_path: Path
+) -> None:
+    """The bank reconciliation keeps settled matches (decision 009), so reproducing a run starts from those of the
+    snapshot before it.
+
+    C-A's P1 (03-05, 100.00, no reference) and the bank's 100,00 from Alpha GmbH of 03-05 pair by amount and
+    counterparty (rule 3). Run r1 for 04-20 settles the pair (03-05 is before 04-20 - 31 days = 03-20). The ERP then
+    books P2 late (C-A, 03-06, 100.00, no reference): run r2 for 04-21 keeps the pair, and P2 is NOT_BANKED. On r2's
+    inputs alone the credit has two candidates and pairs with neither; started from r1's settled pair, the rebuild
+    gives r2's rows: P1 MATCHED, P2 NOT_BANKED.
+    """
+    url = clean_warehouse
+    erp = tmp_path / "erp"
+    write_extract(
+        erp / "2026-04-20", "customers", ("customer_id", "customer_name", "currency_code"),
+        [("C-A", "Alpha GmbH", "EUR")],
+    )  # fmt: skip
+    write_extract(
+        erp / "2026-04-20", "payments", PAYMENT_COLUMNS, [("P1", "C-A", "2026-03-05", "EUR", "100.00", "")]
+    )
+    assert all(r.status == "loaded" for r in load_extract_dir(url, erp))
+    bank = tmp_path / "giro.csv"
+    bank.write_bytes((HEADER + _bank_line("05.03.2026", "", "Alpha GmbH", "100,00")).encode("cp1252"))
+    assert load_file(url, bank, csv_mapping="de_giro_semicolon").status == "loaded"
+
+    def run(run_id: str, day: date) -> list[tuple[Any, ...]]:
+        pipeline.start_run(run_id, day, url)
+        transform.run_dbt(MARTS_FOR_THE_DATE, as_of=day, url=url)
+        pipeline.record_reconciliation(run_id, day, url)
+        pipeline.finish_run(run_id, "success", url=url)
+        with warehouse.connect(url) as conn:
+            return conn.execute(
+                """select payment_id, bank_amount, status, match_rule, is_settled
+                     from marts.fct_bank_reconciliation order by payment_id"""
+            ).fetchall()
+
+    assert run("r1", date(2026, 4, 20)) == [("P1", D("100.00"), "MATCHED", "amount_and_counterparty", True)]
+    write_extract(
+        erp / "2026-04-21", "payments", PAYMENT_COLUMNS, [("P2", "C-A", "2026-03-06", "EUR", "100.00", "")]
+    )
+    assert not [r for r in load_extract_dir(url, erp) if r.status == "rejected"]
+    assert run("r2", date(2026, 4, 21)) == [
+        ("P1", D("100.00"), "MATCHED", "amount_and_counterparty", True),
+        ("P2", None, "NOT_BANKED", None, False),
+    ]
+
+    result = reproduce("r2", url=url)
+    assert [(c.mart, c.stored_rows, c.rebuilt_rows, c.only_stored_count, c.only_rebuilt_count)
+            for c in result.comparisons] == [
+        ("fct_statement_reconciliation", 0, 0, 0, 0),
+        ("fct_bank_reconciliation", 2, 2, 0, 0),
+    ]  # fmt: skip
+    assert result.equal
+    # r1 had no snapshot before it: rebuilt from nothing settled, as it was built.
+    assert reproduce("r1", url=url).equal

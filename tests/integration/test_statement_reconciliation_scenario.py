@@ -183,6 +183,23 @@ def _items(url: str) -> dict[str, list[tuple[Any, ...]]]:
     return grouped
 
 
+def _load(url: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The scenario's ERP extracts and both customers' statements, loaded."""
+    for entity_name, (columns, rows) in EXTRACTS.items():
+        write_extract(root / "erp" / AS_OF.isoformat(), entity_name, columns, rows)
+    assert all(r.status == "loaded" for r in load_extract_dir(url, root / "erp"))
+    mappings = root / "mappings"
+    mappings.mkdir()
+    (mappings / "two_gmbh.yml").write_text(C_TWO_MAPPING, encoding="utf-8")
+    monkeypatch.setenv("AR_STATEMENT_MAPPINGS_DIR", str(mappings))
+    statements = root / "statements"
+    statements.mkdir()
+    (statements / "c_one_2026-03-31.csv").write_text(C_ONE_STATEMENT, encoding="utf-8")
+    _write_c_two_xlsx(statements / "two_gmbh_kontoauszug.xlsx")
+    loaded = load_files(url, [statements])
+    return [(r.path.name, r.status, r.file_format, r.mapping, r.statements, r.rows) for r in loaded]
+
+
 @pytest.fixture(scope="module")
 def _built() -> dict[str, Any]:
     return {}
@@ -199,19 +216,7 @@ def built(
         return _built
     url = clean_warehouse
     root = tmp_path_factory.mktemp("statement_scenario")
-    for entity_name, (columns, rows) in EXTRACTS.items():
-        write_extract(root / "erp" / AS_OF.isoformat(), entity_name, columns, rows)
-    assert all(r.status == "loaded" for r in load_extract_dir(url, root / "erp"))
-    mappings = root / "mappings"
-    mappings.mkdir()
-    (mappings / "two_gmbh.yml").write_text(C_TWO_MAPPING, encoding="utf-8")
-    monkeypatch.setenv("AR_STATEMENT_MAPPINGS_DIR", str(mappings))
-    statements = root / "statements"
-    statements.mkdir()
-    (statements / "c_one_2026-03-31.csv").write_text(C_ONE_STATEMENT, encoding="utf-8")
-    _write_c_two_xlsx(statements / "two_gmbh_kontoauszug.xlsx")
-    loaded = load_files(url, [statements])
-    _built["load"] = [(r.path.name, r.status, r.file_format, r.mapping, r.statements, r.rows) for r in loaded]
+    _built["load"] = _load(url, root, monkeypatch)
     transform.run_dbt(
         [
             "build",
@@ -326,3 +331,62 @@ def test_the_auditors_report_renders_its_figures_in_a_browser(built: dict[str, A
     assert [(r[4].value, r[7].value) for r in sheet.iter_rows(min_row=2)] == [
         ("I-104", D("-250.00")), ("I-105", D("120.00")), ("I-106", D("-20.00")),
     ]  # fmt: skip
+
+
+ROWS = """select customer_id, statement_date, document_key, status, ledger_amount, statement_amount, difference_amount,
+                 later_ledger_date, xmin::text
+            from marts.fct_statement_reconciliation order by customer_id, statement_date, document_key"""
+STATEMENT_MART = ["build", "--select", "+fct_statement_reconciliation", "--exclude-resource-type", "unit_test",
+                  "--indirect-selection", "cautious"]  # fmt: skip
+
+
+def test_a_run_rebuilds_the_customers_whose_ledger_changed(
+    clean_warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision 009: an incremental run rebuilds the customers loaded since the table's reconciled_through_batch,
+    and its rows are those of a full rebuild.
+
+    After the first build, the ERP re-dates PAY-12 (and its application to I-101) to 03-30, the day C-ONE says it
+    paid. As of S the ledger then has E2E-12: -400.00 against the statement's -400.00, MATCHED (it was a
+    TIMING_DIFFERENCE, the ledger's 04-02 within the 31-day window). C-ONE's rows are written again; C-TWO's are
+    left as they were (same row versions). A run for 03-30, before the statements' date, rebuilds everything and
+    holds no statement; the next run for AS_OF builds both statements again, as they came into scope.
+    """
+    url = clean_warehouse
+    _load(url, tmp_path, monkeypatch)
+    transform.run_dbt(STATEMENT_MART, as_of=AS_OF, url=url)
+    with warehouse.connect(url) as conn:
+        first = conn.execute(ROWS).fetchall()
+    e2e_12 = [r[:8] for r in first if r[2] == "E2E-12"]
+    assert e2e_12 == [
+        ("C-ONE", S, "E2E-12", "TIMING_DIFFERENCE", None, D("-400.00"), D("-400.00"), date(2026, 4, 2))
+    ]
+
+    write_extract(tmp_path / "erp" / "2026-04-06", "payments", EXTRACTS["payments"][0],
+                  [("PAY-12", "C-ONE", "2026-03-30", "EUR", "400.00", "E2E-12")])  # fmt: skip
+    write_extract(tmp_path / "erp" / "2026-04-06", "payment_applications", EXTRACTS["payment_applications"][0],
+                  [("PAY-12", "I-101", "400.00", "2026-03-30")])  # fmt: skip
+    assert not [r for r in load_extract_dir(url, tmp_path / "erp") if r.status == "rejected"]
+    transform.run_dbt(STATEMENT_MART, as_of=AS_OF, url=url)
+    with warehouse.connect(url) as conn:
+        second = conn.execute(ROWS).fetchall()
+    assert [r[:8] for r in second if r[2] == "E2E-12"] == [
+        ("C-ONE", S, "E2E-12", "MATCHED", D("-400.00"), D("-400.00"), D("0.00"), None)
+    ]
+    assert [r for r in second if r[0] == "C-TWO"] == [r for r in first if r[0] == "C-TWO"]  # same versions
+    assert not {r[8] for r in second if r[0] == "C-ONE"} & {r[8] for r in first if r[0] == "C-ONE"}
+
+    transform.run_dbt(
+        ["run", "--select", "fct_statement_reconciliation", "--full-refresh"], as_of=AS_OF, url=url
+    )
+    with warehouse.connect(url) as conn:
+        rebuilt = conn.execute(ROWS).fetchall()
+    assert [r[:8] for r in rebuilt] == [r[:8] for r in second]
+
+    transform.run_dbt(["run", "--select", "fct_statement_reconciliation"], as_of=date(2026, 3, 30), url=url)
+    with warehouse.connect(url) as conn:
+        assert conn.execute("select count(*) from marts.fct_statement_reconciliation").fetchone() == (0,)
+    transform.run_dbt(["run", "--select", "fct_statement_reconciliation"], as_of=AS_OF, url=url)
+    with warehouse.connect(url) as conn:
+        again = conn.execute(ROWS).fetchall()
+    assert [r[:8] for r in again] == [r[:8] for r in second]

@@ -30,6 +30,23 @@
 -- row per member of its larger side, the one on the other side spread over them: bank_amount (rule 5) or
 -- payment_amount (rule 6) is the part of it that the row's member accounts for, so sums over rows stay right;
 -- match_group_key and match_group_size tie the rows of one match together.
+--
+-- Settled matches (decision 009). A pair or group (MATCHED, AMOUNT_DIFFERENCE) whose every bank booking date and
+-- payment date lies more than bank_settle_after_days (31) before as_of_date is settled (is_settled): the runs after
+-- keep it as it is and match only what is open, so that a day's run matches the day's credits and payments and the
+-- unmatched ones, not the whole history again. What a settled match holds is out of the later runs' matching: a
+-- payment recorded late that would have made it ambiguous does not unpair it (it stays unmatched, and shows). A
+-- settled match is matched again when it no longer holds (macro bank_settled_groups): its statement was corrected,
+-- its payment changed, or a run is for an earlier date. Run with --full-refresh to match everything again (after
+-- changing bank_match_rules, bank_match_window_days, bank_settle_after_days or the exclusions seed, or loading an
+-- earlier bank history); bank_settle_after_days none settles nothing. `arwh reproduce` starts from the settled
+-- matches its run started from (var bank_settled_matches_from: the snapshot before it, in audit).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ bank_reconciliation_unsettle() }}",
+) }}
 {%- set all_rules = [
     'reference', 'invoice_in_remittance', 'amount_and_counterparty', 'amount_only',
     'remittance_several_payments', 'remittance_several_credits',
@@ -46,7 +63,12 @@
     {{ exceptions.raise_compiler_error(
         "The var 'bank_match_window_days' must be a whole number of days, got '" ~ window_days ~ "'."
     ) }}
-{%- endif %}
+{%- endif -%}
+{%- set settle_after = bank_settle_after_days() -%}
+{%- set settled_from = var('bank_settled_matches_from', none) -%}
+{#- The settled matches are written again on a first build (seeded by bank_settled_matches_from, or none) and on
+    --full-refresh; an incremental run keeps its own in the table and writes the rest. -#}
+{%- set writes_settled = not is_incremental() %}
 
 with
 
@@ -59,7 +81,31 @@ exclusions as (
     select * from {{ ref('bank_credit_exclusions') }}
 ),
 
-credits_booked as (
+-- The settled matches this run starts from: the table's own (an incremental run, after the pre-hook dropped those
+-- that no longer hold), a past run's (arwh reproduce), or none.
+settled_matches as (
+    {%- if is_incremental() %}
+    select bank_line_key, payment_id, match_rule, match_confidence as confidence
+    from {{ this }}
+    {%- elif settled_from %}
+    select rows.bank_line_key, rows.payment_id, rows.match_rule, rows.match_confidence as confidence
+    from {{ settled_from }} as rows
+    where rows.match_group_key in (
+        select groups.match_group_key
+        from ({{ bank_settled_groups(settled_from) }}) as groups
+        where groups.is_kept
+    )
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as bank_line_key,
+        cast(null as {{ dbt.type_string() }}) as payment_id,
+        cast(null as {{ dbt.type_string() }}) as match_rule,
+        cast(null as {{ type_exact_numeric() }}) as confidence
+    where 1 = 0
+    {%- endif %}
+),
+
+lines_in_force as (
     select
         lines.file_sha256 || ':' || lines.statement_index || ':' || lines.line_index as bank_line_key,
         lines.file_sha256,
@@ -73,13 +119,31 @@ credits_booked as (
         lines.creditor_reference,
         lines.counterparty_name,
         lines.remittance_text,
-        lines.bank_reference
+        lines.bank_reference,
+        lines.bank_transaction_code
     from {{ ref('stg_bank__statement_lines') }} as lines
     inner join statements
         on lines.file_sha256 = statements.file_sha256
         and lines.statement_index = statements.statement_index
     where lines.amount > 0
         and lines.booking_date <= {{ as_of_date() }}
+),
+
+settled_credits as (
+    select * from lines_in_force
+    where exists (
+        select 1 from settled_matches
+        where settled_matches.bank_line_key = lines_in_force.bank_line_key
+    )
+),
+
+-- The open credits: not in a settled match, not excluded.
+credits_booked as (
+    select * from lines_in_force as lines
+    where not exists (
+            select 1 from settled_matches
+            where settled_matches.bank_line_key = lines.bank_line_key
+        )
         and not exists (
             select 1 from exclusions
             where (exclusions.match_field = 'bank_transaction_code'
@@ -91,21 +155,38 @@ credits_booked as (
         )
 ),
 
+-- A settled credit equal to an open one comes first: the open one is its duplicate (only settled credits that have
+-- an open equal are read, so a day's run ranks the day's credits, not the history).
 credits_ranked as (
     select
         *,
         row_number() over (
             partition by account_id, booking_date, amount, coalesce(end_to_end_id, bank_line_key)
-            order by file_sha256, statement_index, line_index
+            order by is_settled desc, file_sha256, statement_index, line_index
         ) as occurrence
-    from credits_booked
+    from (
+        select credits_booked.*, false as is_settled
+        from credits_booked
+
+        union all
+
+        select settled_credits.*, true as is_settled
+        from settled_credits
+        where exists (
+            select 1 from credits_booked
+            where credits_booked.account_id = settled_credits.account_id
+                and credits_booked.booking_date = settled_credits.booking_date
+                and credits_booked.amount = settled_credits.amount
+                and credits_booked.end_to_end_id = settled_credits.end_to_end_id
+        )
+    ) as credits_and_their_settled_equals
 ),
 
 -- `< 2` rather than `= 1`: PostgreSQL has no statistics on a computed column of a CTE and guesses that an equality
 -- keeps 0.5% of the rows, an inequality a third. With 0.5% it took thousands of credits for a handful and planned
 -- nested loops over them (bench/README.md).
 credits as (
-    select * from credits_ranked where occurrence < 2
+    select * from credits_ranked where occurrence < 2 and not is_settled
 ),
 
 -- Where the bank history starts, per currency: the first booking of a statement in force (CSV exports carry no
@@ -119,7 +200,7 @@ bank_history as (
     group by lines.currency_code
 ),
 
-payments as (
+payments_in_history as (
     select
         payments.*,
         upper(trim(payments.payment_reference)) as reference_key,
@@ -130,6 +211,15 @@ payments as (
     where payments.payment_date <= {{ as_of_date() }}
         and payments.payment_date
             >= {{ dbt.dateadd('day', -1 * (window_days | int), 'bank_history.first_statement_date') }}
+),
+
+-- The open payments: not in a settled match.
+payments as (
+    select * from payments_in_history
+    where not exists (
+        select 1 from settled_matches
+        where settled_matches.payment_id = payments_in_history.payment_id
+    )
 ),
 
 customers as (
@@ -328,7 +418,8 @@ matched as (
     select * from rule_6
 ),
 
--- Every bank credit and every payment, paired where a rule paired them -----------------------------------------
+-- Every open bank credit and payment, paired where a rule paired them, and the settled matches when the run writes
+-- them (see the header) ----------------------------------------------------------------------------------------
 rows_paired as (
     select
         credits.bank_line_key,
@@ -348,6 +439,14 @@ rows_paired as (
         null
     from credits_ranked
     where credits_ranked.occurrence > 1
+        and not credits_ranked.is_settled
+    {%- if writes_settled %}
+
+    union all
+
+    select bank_line_key, payment_id, match_rule, confidence
+    from settled_matches
+    {%- endif %}
 
     union all
 
@@ -358,6 +457,28 @@ rows_paired as (
         null
     from payments
     where payments.payment_id not in (select payment_id from matched)
+),
+
+-- The bank credits and payments the rows show.
+credit_rows as (
+    select
+        bank_line_key, file_sha256, account_id, currency_code, booking_date, amount, end_to_end_id,
+        counterparty_name, remittance_text, occurrence
+    from credits_ranked
+    where not is_settled
+    {%- if writes_settled %}
+
+    union all
+
+    select
+        bank_line_key, file_sha256, account_id, currency_code, booking_date, amount, end_to_end_id,
+        counterparty_name, remittance_text, 1
+    from settled_credits
+    {%- endif %}
+),
+
+payment_rows as (
+    select * from {{ 'payments_in_history' if writes_settled else 'payments' }}
 ),
 
 -- The amounts each row accounts for: a group's single side spread over its members (see the header).
@@ -377,9 +498,9 @@ rows_with_amounts as (
             else coalesce(rows_paired.bank_line_key, 'erp:' || rows_paired.payment_id)
         end as match_group_key
     from rows_paired
-    left join credits_ranked
+    left join credit_rows as credits_ranked
         on rows_paired.bank_line_key = credits_ranked.bank_line_key
-    left join payments
+    left join payment_rows as payments
         on rows_paired.payment_id = payments.payment_id
 ),
 
@@ -429,20 +550,58 @@ final as (
             when rows_paired.payment_id is null
                 then {{ dbt.datediff('credits_ranked.booking_date', as_of_date(), 'day') }}
         end as days_unapplied,
-        coalesce(payments.is_before_bank_history, false) as is_before_bank_history
+        coalesce(payments.is_before_bank_history, false) as is_before_bank_history,
+        max(
+            case
+                when credits_ranked.booking_date > payments.payment_date then credits_ranked.booking_date
+                else payments.payment_date
+            end
+        ) over (partition by rows_paired.match_group_key) as match_latest_date
     from rows_with_amounts as rows_paired
-    left join credits_ranked
+    left join credit_rows as credits_ranked
         on rows_paired.bank_line_key = credits_ranked.bank_line_key
-    left join payments
+    left join payment_rows as payments
         on rows_paired.payment_id = payments.payment_id
 )
 
 select
-    *,
+    reconciliation_key,
+    bank_line_key,
+    bank_file_sha256,
+    bank_account_id,
+    bank_booking_date,
+    bank_amount,
+    bank_end_to_end_id,
+    bank_counterparty_name,
+    bank_remittance_text,
+    payment_id,
+    customer_id,
+    payment_date,
+    payment_amount,
+    payment_reference,
+    currency_code,
+    match_rule,
+    match_confidence,
+    match_group_key,
+    match_group_size,
+    difference_amount,
+    status,
+    days_not_banked,
+    days_unapplied,
+    is_before_bank_history,
     -- What an auditor follows up: unapplied cash, duplicates, amount differences, and payments the bank has not
     -- shown within the window (a payment of the last few days may still be on its way).
     (
         status in ('UNAPPLIED_CASH', 'DUPLICATE', 'AMOUNT_DIFFERENCE')
         or (status = 'NOT_BANKED' and days_not_banked > {{ window_days }} and not is_before_bank_history)
-    ) as is_unexplained
+    ) as is_unexplained,
+    -- A pair or group whose every date is more than bank_settle_after_days old: kept by the runs after (header).
+    {% if settle_after is none -%}
+    false
+    {%- else -%}
+    (
+        status in ('MATCHED', 'AMOUNT_DIFFERENCE')
+        and match_latest_date < {{ dbt.dateadd('day', -1 * settle_after, as_of_date()) }}
+    )
+    {%- endif %} as is_settled
 from final

@@ -15,12 +15,23 @@
 -- and credit); payments are keyed by their reference (the payer's end-to-end id, which customers quote), else by
 -- the payment id; invoices and credit notes by their numbers.
 --
--- A table rebuilt on every run for as_of_date: every statement dated up to as_of_date is reconciled against the
--- ledger as the warehouse holds it now, so a late document shows on the next run. What was reported on a given day
--- is kept per run in audit.statement_reconciliation_results (append-only).
+-- Every statement dated up to as_of_date is reconciled against the ledger as the warehouse holds it now, so a late
+-- document shows on the next run. What was reported on a given day is kept per run in
+-- audit.statement_reconciliation_results (append-only).
+--
+-- Incremental (decision 009): a customer's rows depend on its statements and ledger only, so a run deletes the
+-- rows of the customers whose inputs were loaded since the table's reconciled_through_batch (pre-hook, macro
+-- statement_reconciliation_scope) and builds every statement in scope that the table does not hold. The rows are
+-- the ones a full rebuild gives. A run for a date earlier than a statement the table holds rebuilds everything;
+-- after changing the tolerance or timing vars, run with --full-refresh.
 {{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['customer_id', 'statement_date']}],
+    pre_hook="{{ statement_reconciliation_rebuild() }}",
 ) }}
+{%- set scope = statement_reconciliation_scope() %}
 
 {%- set tolerance_amount = "cast('" ~ (var('statement_tolerance_amount', 0) | string | trim) ~ "' as " ~ type_exact_numeric() ~ ")" -%}
 {%- set tolerance_pct = "cast('" ~ (var('statement_tolerance_pct', 0) | string | trim) ~ "' as " ~ type_exact_numeric() ~ ")" -%}
@@ -34,8 +45,15 @@
 with
 
 statements as (
-    select * from {{ ref('stg_statements__statements') }}
+    select * from {{ ref('stg_statements__statements') }} as statements
     where statement_date <= {{ as_of_date() }}
+    {%- if is_incremental() %}
+        and not exists (
+            select 1 from {{ this }} as built
+            where built.customer_id = statements.customer_id
+                and built.statement_date = statements.statement_date
+        )
+    {%- endif %}
 ),
 
 statement_items as (
@@ -333,7 +351,8 @@ final as (
         statement_currency_code,
         statement_file_sha256,
         statement_line_numbers,
-        coalesce(statement_line_count, 0) as statement_line_count
+        coalesce(statement_line_count, 0) as statement_line_count,
+        cast({{ scope.through_batch }} as bigint) as reconciled_through_batch
     from classified
 )
 
