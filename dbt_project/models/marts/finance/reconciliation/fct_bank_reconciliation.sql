@@ -36,7 +36,7 @@
 -- keep it as it is and match only what is open, so that a day's run matches the day's credits and payments and the
 -- unmatched ones, not the whole history again. What a settled match holds is out of the later runs' matching: a
 -- payment recorded late that would have made it ambiguous does not unpair it (it stays unmatched, and shows). A
--- settled match is matched again when it no longer holds (macro bank_settled_groups): its statement was corrected,
+-- settled match is matched again when it no longer holds (macro bank_unsettled_groups): its statement was corrected,
 -- its payment changed, or a run is for an earlier date. Run with --full-refresh to match everything again (after
 -- changing bank_match_rules, bank_match_window_days, bank_settle_after_days or the exclusions seed, or loading an
 -- earlier bank history); bank_settle_after_days none settles nothing. `arwh reproduce` starts from the settled
@@ -46,6 +46,7 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ bank_reconciliation_unsettle() }}",
+    indexes=[{'columns': ['bank_line_key']}],
 ) }}
 {%- set all_rules = [
     'reference', 'invoice_in_remittance', 'amount_and_counterparty', 'amount_only',
@@ -68,7 +69,35 @@
 {%- set settled_from = var('bank_settled_matches_from', none) -%}
 {#- The settled matches are written again on a first build (seeded by bank_settled_matches_from, or none) and on
     --full-refresh; an incremental run keeps its own in the table and writes the rest. -#}
-{%- set writes_settled = not is_incremental() %}
+{%- set writes_settled = not is_incremental() -%}
+{#- The settled matches this run starts from: the table's own (an incremental run, after the pre-hook dropped those
+    that no longer hold), a past run's (arwh reproduce), or none. A subquery where it is used, not a CTE: a CTE read
+    several times is materialized, and PostgreSQL could then neither use the table's index nor plan each use on
+    its own. -#}
+{%- set settled_matches -%}
+    {%- if is_incremental() -%}
+    (select bank_line_key, payment_id, match_rule, match_confidence as confidence from {{ this }})
+    {%- elif settled_from -%}
+    (
+        select rows.bank_line_key, rows.payment_id, rows.match_rule, rows.match_confidence as confidence
+        from {{ settled_from }} as rows
+        where rows.is_settled
+            and not exists (
+                select 1 from ({{ bank_unsettled_groups(settled_from) }}) as unsettled
+                where unsettled.match_group_key = rows.match_group_key
+            )
+    )
+    {%- else -%}
+    (
+        select
+            cast(null as {{ dbt.type_string() }}) as bank_line_key,
+            cast(null as {{ dbt.type_string() }}) as payment_id,
+            cast(null as {{ dbt.type_string() }}) as match_rule,
+            cast(null as {{ type_exact_numeric() }}) as confidence
+        where 1 = 0
+    )
+    {%- endif -%}
+{%- endset %}
 
 with
 
@@ -79,30 +108,6 @@ statements as (
 
 exclusions as (
     select * from {{ ref('bank_credit_exclusions') }}
-),
-
--- The settled matches this run starts from: the table's own (an incremental run, after the pre-hook dropped those
--- that no longer hold), a past run's (arwh reproduce), or none.
-settled_matches as (
-    {%- if is_incremental() %}
-    select bank_line_key, payment_id, match_rule, match_confidence as confidence
-    from {{ this }}
-    {%- elif settled_from %}
-    select rows.bank_line_key, rows.payment_id, rows.match_rule, rows.match_confidence as confidence
-    from {{ settled_from }} as rows
-    where rows.match_group_key in (
-        select groups.match_group_key
-        from ({{ bank_settled_groups(settled_from) }}) as groups
-        where groups.is_kept
-    )
-    {%- else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as bank_line_key,
-        cast(null as {{ dbt.type_string() }}) as payment_id,
-        cast(null as {{ dbt.type_string() }}) as match_rule,
-        cast(null as {{ type_exact_numeric() }}) as confidence
-    where 1 = 0
-    {%- endif %}
 ),
 
 lines_in_force as (
@@ -132,7 +137,7 @@ lines_in_force as (
 settled_credits as (
     select * from lines_in_force
     where exists (
-        select 1 from settled_matches
+        select 1 from {{ settled_matches }} as settled_matches
         where settled_matches.bank_line_key = lines_in_force.bank_line_key
     )
 ),
@@ -141,7 +146,7 @@ settled_credits as (
 credits_booked as (
     select * from lines_in_force as lines
     where not exists (
-            select 1 from settled_matches
+            select 1 from {{ settled_matches }} as settled_matches
             where settled_matches.bank_line_key = lines.bank_line_key
         )
         and not exists (
@@ -217,7 +222,7 @@ payments_in_history as (
 payments as (
     select * from payments_in_history
     where not exists (
-        select 1 from settled_matches
+        select 1 from {{ settled_matches }} as settled_matches
         where settled_matches.payment_id = payments_in_history.payment_id
     )
 ),
@@ -445,7 +450,7 @@ rows_paired as (
     union all
 
     select bank_line_key, payment_id, match_rule, confidence
-    from settled_matches
+    from {{ settled_matches }} as settled_matches
     {%- endif %}
 
     union all
