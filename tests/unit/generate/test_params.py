@@ -102,3 +102,25 @@ def test_generated_history_covers_every_day_back_to_its_start(tmp_path: Path) ->
     assert all(history_start + timedelta(days=n) in dates for n in range(400))
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["generated"]["history_days"] == 400
+
+
+def test_a_bank_history_starts_the_statements_earlier(tmp_path: Path) -> None:
+    """bank_history_days=10 before Friday 1 March 2024 starts the statements on Tuesday 20 February (29 February:
+    2024 is a leap year): the business days from there to 1 March are 20-23, 26-29 February and 1 March."""
+    with pytest.raises(ValueError, match="bank_history_days must be between 0 and history_days"):
+        Params(seed=1, scale=1, start=date(2024, 3, 1), days=1, history_days=5, bank_history_days=6)
+    summary = generate(seed=3, scale=0.001, start=date(2024, 3, 1), days=1, landing=tmp_path, erp_mode="files",
+                       history_days=30, bank_history_days=10)  # fmt: skip
+    folders = sorted(p.name for p in (tmp_path / "bank").iterdir())
+    assert folders == [
+        "2024-02-20", "2024-02-21", "2024-02-22", "2024-02-23", "2024-02-26", "2024-02-27", "2024-02-28",
+        "2024-02-29", "2024-03-01",
+    ]  # fmt: skip
+    assert summary.bank_files >= len(folders)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["generated"]["bank_history_days"] == 10
+    # Without it the statements start on the first day, and the manifest says nothing of a bank history.
+    plain = generate(seed=3, scale=0.001, start=date(2024, 3, 1), days=1, landing=tmp_path / "plain",
+                     erp_mode="files", history_days=30)  # fmt: skip
+    assert sorted(p.name for p in plain.bank_dir.iterdir()) == ["2024-03-01"]
+    assert "bank_history_days" not in json.loads((tmp_path / "plain" / "manifest.json").read_text("utf-8"))["generated"]
