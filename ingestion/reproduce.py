@@ -243,13 +243,13 @@ def _drop_scratch(url: str | None, prefix: str) -> None:
 
 
 def _compare(
-    conn: Any, mart: str, rebuilt: str, stored: str, columns: tuple[str, ...], snapshot: int
+    conn: Any, mart: str, rebuilt: str, stored: sql.Composable, columns: tuple[str, ...]
 ) -> Comparison:
+    """`stored`: the snapshot's rows, a FROM item (a table filtered on the snapshot, or the bank snapshot's
+    function)."""
     listed = sql.SQL(", ").join(map(sql.Identifier, columns))
     rebuilt_rows = sql.SQL("select {c} from {r}").format(c=listed, r=sql.SQL(rebuilt))
-    stored_rows = sql.SQL("select {c} from {s} where snapshot_id = {id}").format(
-        c=listed, s=sql.SQL(stored), id=sql.Literal(snapshot)
-    )
+    stored_rows = sql.SQL("select {c} from {s}").format(c=listed, s=stored)
 
     def one_side(left: sql.Composable, right: sql.Composable) -> tuple[int, list[tuple[Any, ...]]]:
         difference = sql.SQL("({left}) except all ({right})").format(left=left, right=right)
@@ -282,7 +282,7 @@ def _stored_bank_columns(conn: Any, snapshot: int) -> tuple[str, ...]:
     grouped, settled = conn.execute(
         """select count(*) filter (where match_group_key is not null) = count(*),
                   count(*) filter (where is_settled is not null) = count(*)
-             from audit.bank_reconciliation_results where snapshot_id = %s""",
+             from audit.bank_reconciliation_snapshot(%s)""",
         (snapshot,),
     ).fetchone()
     missing = (() if grouped else ("match_group_key", "match_group_size")) + (
@@ -302,7 +302,7 @@ def _settled_from(conn: Any, prefix: str, snapshot: int) -> str | None:
         return None
     (recorded,) = conn.execute(
         """select count(*) filter (where is_settled is not null) > 0
-             from audit.bank_reconciliation_results where snapshot_id = %s""",
+             from audit.bank_reconciliation_snapshot(%s)""",
         (previous,),
     ).fetchone()
     if not recorded:
@@ -311,8 +311,8 @@ def _settled_from(conn: Any, prefix: str, snapshot: int) -> str | None:
     conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
     conn.execute(
         sql.SQL(
-            "create view {}.bank_settled_matches as select * from audit.bank_reconciliation_results"
-            " where snapshot_id = {} and is_settled"
+            "create view {}.bank_settled_matches as select * from audit.bank_reconciliation_snapshot({})"
+            " where is_settled"
         ).format(sql.Identifier(schema), sql.Literal(previous))
     )
     return f'"{schema}".bank_settled_matches'
@@ -345,11 +345,15 @@ def reproduce(run_id: str, *, url: str | None = None, keep: bool = False) -> Rep
             comparisons = [
                 _compare(
                     conn, "fct_statement_reconciliation", f'"{prefix}marts".fct_statement_reconciliation',
-                    "audit.statement_reconciliation_results", pipeline.RESULT_COLUMNS, snapshot,
+                    sql.SQL("audit.statement_reconciliation_results where snapshot_id = {}").format(
+                        sql.Literal(snapshot)
+                    ),
+                    pipeline.RESULT_COLUMNS,
                 ),
                 _compare(
                     conn, "fct_bank_reconciliation", f'"{prefix}marts".fct_bank_reconciliation',
-                    "audit.bank_reconciliation_results", _stored_bank_columns(conn, snapshot), snapshot,
+                    sql.SQL("audit.bank_reconciliation_snapshot({}) as stored").format(sql.Literal(snapshot)),
+                    _stored_bank_columns(conn, snapshot),
                 ),
             ]  # fmt: skip
     finally:

@@ -48,7 +48,8 @@ RAW_TABLES = (
     "raw_statements.statement_items", "raw_statements.statements", "audit.load_batches", "audit.files", "audit.file_deliveries",
     "audit.rejects", "audit.watermarks", "audit.check_results", "audit.pipeline_runs", "audit.statement_events",
     "audit.customer_statement_events", "audit.dbt_invocations", "audit.warehouse_lock", "audit.reconciliation_snapshots", "audit.statement_reconciliation_results",
-    "audit.bank_reconciliation_results", "raw_erp_history.customers", "raw_erp_history.invoices",
+    "audit.bank_reconciliation_results", "audit.bank_settled_reopened", "audit.bank_settled_results",
+    "raw_erp_history.customers", "raw_erp_history.invoices",
     "raw_erp_history.credit_notes", "raw_erp_history.payments", "raw_erp_history.payment_applications",
     "raw_erp_history.write_offs", "raw_erp_history.fx_rates",
 )  # fmt: skip

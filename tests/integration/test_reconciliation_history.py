@@ -121,3 +121,91 @@ def test_results_cannot_be_changed_by_the_loader_or_the_owner(
             conn.execute(sql)
         conn.rollback()
         assert conn.execute(f"select count(*) from {table}").fetchone() == (1,)
+
+
+def _bank_row(key: str, payment: str, status: str, settled: bool) -> tuple[object, ...]:
+    """A paired row (MATCHED 100.00 on both sides) or, with status NOT_BANKED, a payment alone."""
+    paired = status != "NOT_BANKED"
+    return (
+        key, key if paired else None, "sha" if paired else None, "DE01" if paired else None,
+        date(2026, 1, 5) if paired else None, Decimal("100.00") if paired else None, None, payment, "C-A",
+        date(2026, 1, 5), Decimal("100.00"), "EUR", "reference" if paired else None,
+        Decimal("1.00") if paired else None, Decimal("0.00") if paired else Decimal("-100.00"), status,
+        not paired, key, 1, f"E2E-{payment}", settled,
+    )  # fmt: skip
+
+
+def _snapshot_rows(url: str, snapshot_id: int) -> list[tuple[object, ...]]:
+    with warehouse.connect(url) as conn:
+        return conn.execute(
+            """select reconciliation_key, status, is_settled from audit.bank_reconciliation_snapshot(%s)
+                order by reconciliation_key""",
+            (snapshot_id,),
+        ).fetchall()
+
+
+def _kept(url: str) -> tuple[int, int, int]:
+    with warehouse.connect(url) as conn:
+        row = conn.execute(
+            """select (select count(*) from audit.bank_reconciliation_results),
+                      (select count(*) from audit.bank_settled_results),
+                      (select count(*) from audit.bank_settled_reopened)"""
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def test_settled_bank_rows_are_kept_once_and_every_snapshot_reads_whole(clean_warehouse: str) -> None:
+    """Decision 009: a settled match is the same from run to run, so it is kept once (audit.bank_settled_results),
+    not under every snapshot; audit.bank_reconciliation_snapshot gives each snapshot its rows whole.
+
+    Runs 1 and 2 see A and B settled and C open: C is kept under each snapshot (2 rows), A and B once (2 rows).
+    Run 3 sees B reopened (open, NOT_BANKED), A as it was and D newly settled: B's kept version is marked reopened
+    by snapshot 3, D is kept from 3 on. Snapshot 1 still reads A, B (settled), C.
+    """
+    url = clean_warehouse
+    _set_mart(url, [ROW])
+    a, b, c, d = (_bank_row("A", "PA", "MATCHED", True), _bank_row("B", "PB", "MATCHED", True),
+                  _bank_row("C", "PC", "NOT_BANKED", False), _bank_row("D", "PD", "MATCHED", True))  # fmt: skip
+    _set_bank_mart(url, [a, b, c])
+    s1 = pipeline.record_reconciliation("run-1", date(2026, 3, 31), url=url)
+    s2 = pipeline.record_reconciliation("run-2", date(2026, 3, 31), url=url)
+    assert (s1["bank_items"], s2["new"]) == (3, True)
+    assert _kept(url) == (2, 2, 0)
+    whole = [("A", "MATCHED", True), ("B", "MATCHED", True), ("C", "NOT_BANKED", False)]
+    assert _snapshot_rows(url, s1["snapshot_id"]) == _snapshot_rows(url, s2["snapshot_id"]) == whole
+
+    _set_bank_mart(url, [a, _bank_row("B", "PB", "NOT_BANKED", False), c, d])
+    s3 = pipeline.record_reconciliation("run-3", date(2026, 4, 1), url=url)
+    # Open rows: C (1, 2), B and C (3); settled: A, B, D; B's version reopened by snapshot 3.
+    assert _kept(url) == (4, 3, 1)
+    assert _snapshot_rows(url, s3["snapshot_id"]) == [
+        ("A", "MATCHED", True),
+        ("B", "NOT_BANKED", False),
+        ("C", "NOT_BANKED", False),
+        ("D", "MATCHED", True),
+    ]
+    assert _snapshot_rows(url, s1["snapshot_id"]) == whole
+    # The same run again with the same results adds nothing.
+    assert pipeline.record_reconciliation("run-3", date(2026, 4, 1), url=url)["new"] is False
+    assert _kept(url) == (4, 3, 1)
+
+
+@pytest.mark.parametrize("table", ["audit.bank_settled_results", "audit.bank_settled_reopened"])
+def test_kept_settled_rows_cannot_be_changed(clean_warehouse: str, table: str) -> None:
+    url = clean_warehouse
+    _set_mart(url, [ROW])
+    settled = _bank_row("A", "PA", "MATCHED", True)
+    _set_bank_mart(url, [settled])
+    pipeline.record_reconciliation("run-1", date(2026, 3, 31), url=url)
+    _set_bank_mart(url, [_bank_row("A", "PA", "NOT_BANKED", False)])
+    pipeline.record_reconciliation("run-2", date(2026, 3, 31), url=url)
+    with warehouse.connect(url) as conn:
+        assert conn.execute(f"select count(*) from {table}").fetchone() == (1,)
+        conn.execute("set role ar_loader")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+            conn.execute(f"delete from {table}")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute(f"update {table} set reconciliation_key = 'X'")
+        conn.rollback()

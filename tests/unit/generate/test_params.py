@@ -123,4 +123,7 @@ def test_a_bank_history_starts_the_statements_earlier(tmp_path: Path) -> None:
     plain = generate(seed=3, scale=0.001, start=date(2024, 3, 1), days=1, landing=tmp_path / "plain",
                      erp_mode="files", history_days=30)  # fmt: skip
     assert sorted(p.name for p in plain.bank_dir.iterdir()) == ["2024-03-01"]
-    assert "bank_history_days" not in json.loads((tmp_path / "plain" / "manifest.json").read_text("utf-8"))["generated"]
+    assert (
+        "bank_history_days"
+        not in json.loads((tmp_path / "plain" / "manifest.json").read_text("utf-8"))["generated"]
+    )
