@@ -4,9 +4,15 @@ For each scale and each length of history (`--history-days`: 60 days, about 89,0
 years, about 1,000,000 at scale 1), the harness generates a company with that history and `--days` days of daily
 business after it, into a fresh database, and then:
 
-1. day 1: extracts the ERP (the whole history arrives on the first day) and runs `dbt build` for that date on an
-   empty marts schema: the first build, every model built from nothing over the whole history;
-2. each following day: extracts that day's ERP changes and runs `dbt build` for the new date: a daily build.
+1. day 1: extracts the ERP (the whole history arrives on the first day), loads the bank's statements of the
+   whole history and of the day and the day's customer statements, and runs `dbt build` for that date on an empty
+   marts schema: the first build, every model built from nothing over the whole history;
+2. each following day: extracts that day's ERP changes, loads the day's bank and customer statements and runs
+   `dbt build` for the new date: a daily build.
+
+The bank has a statement history as long as the ERP's (the generator's `bank_history_days`; about 840,000
+credits over two years at scale 1), so that the reconciliation marts reconcile what a company of that size has:
+`--no-bank-history` starts the bank's statements on the first day, as the bench did before decision 009.
 
 Both builds exclude dbt unit tests, as the daily DAG does (they run in CI and in `arwh transform`). The first
 build tests every row; a daily build tests the rows the day loaded and recomputed (var data_tests_from_batch), as
@@ -99,11 +105,16 @@ def raw_counts(url: str) -> dict[str, int]:
         for table in ("customers", "invoices", "payments", "payment_applications", "credit_notes"):
             row = conn.execute(f"select count(*) from raw_erp.{table}").fetchone()
             counts[table] = row[0] if row else 0
+        row = conn.execute("select count(*) from raw_bank.statement_lines").fetchone()
+        counts["bank_statement_lines"] = row[0] if row else 0
     return counts
 
 
-def measure_scale(scale: float, history_days: int, days: int, work: Path) -> dict[str, Any]:
+def measure_scale(
+    scale: float, history_days: int, days: int, work: Path, bank_history: bool = True
+) -> dict[str, Any]:
     from ingestion import pipeline
+    from ingestion.bank.loader import load_files
     from ingestion.generate.generator import generate
 
     url = fresh_database()
@@ -120,6 +131,7 @@ def measure_scale(scale: float, history_days: int, days: int, work: Path) -> dic
         landing=landing,
         erp_mode="files",
         history_days=history_days,
+        bank_history_days=history_days if bank_history else 0,
     )
     print(
         f"  scale {scale:<5} history {history_days} days: generated in {time.perf_counter() - started:.0f} s",
@@ -132,6 +144,17 @@ def measure_scale(scale: float, history_days: int, days: int, work: Path) -> dic
         # loaded after the last batch before the day's extract (var data_tests_from_batch).
         tests_from_batch = last_batch(url) if offset else None
         pipeline.ingest_erp(day, landing=landing, url=url)
+        if offset == 0:
+            history = sorted(
+                path
+                for folder in (landing / "bank").iterdir()
+                if folder.name < START.isoformat()
+                for path in folder.iterdir()
+            )
+            if history:
+                load_files(url, history)
+        pipeline.ingest_bank(day, landing=landing, url=url)
+        pipeline.ingest_statements(day, landing=landing, url=url)
         build = timed_build(day, url, work / f"target-{scale}-{history_days}", tests_from_batch)
         build["raw_rows"] = raw_counts(url)
         build["kind"] = "first" if offset == 0 else "daily"
@@ -166,6 +189,7 @@ def measure_scale(scale: float, history_days: int, days: int, work: Path) -> dic
     return {
         "scale": scale,
         "history_days": history_days,
+        "bank_history": bank_history,
         "raw_rows": raw_counts(url),
         "first_day_rows": sum(first["raw_rows"].values()),
         "daily_rows_median": statistics.median(added) if added else None,
@@ -179,13 +203,14 @@ def measure_scale(scale: float, history_days: int, days: int, work: Path) -> dic
 
 def tables(report: dict[str, Any]) -> str:
     lines = [
-        "| scale | history days | invoices | payments | rows on day 1 | rows a day (median) | first build s "
-        "| daily build s (median) | daily / first |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scale | history days | invoices | payments | bank lines | rows on day 1 | rows a day (median) "
+        "| first build s | daily build s (median) | daily / first |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in report["scales"]:
         lines.append(
             f"| {s['scale']} | {s['history_days']} | {s['raw_rows']['invoices']:,} | {s['raw_rows']['payments']:,} | "
+            f"{s['raw_rows'].get('bank_statement_lines', 0):,} | "
             f"{s['first_day_rows']:,} | {s['daily_rows_median']:,.0f} | "
             f"{s['first_build_seconds']:.1f} | {s['daily_build_seconds']:.1f} | {s['ratio']:.3f} |"
         )
@@ -232,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--days", type=int, default=DEFAULT_DAYS, help="business days, the first with history"
     )
+    parser.add_argument(
+        "--no-bank-history", action="store_true", help="the bank's statements start on the first day"
+    )
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results/ alone")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -248,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="arwh-bench-dbt-") as tmp:
         for scale in scales:
             for history_days in histories:
-                reports.append(measure_scale(scale, history_days, args.days, Path(tmp)))
+                reports.append(
+                    measure_scale(scale, history_days, args.days, Path(tmp), not args.no_bank_history)
+                )
         from ingestion import config
 
         url = f"postgresql://{config.LOCAL_DB_USER}@127.0.0.1:{config.local_pg_port()}/{BENCH_DB}"
