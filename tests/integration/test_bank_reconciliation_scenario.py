@@ -283,7 +283,8 @@ def test_settled_matches_are_kept_and_the_open_items_matched_again(
     P6 NOT_BANKED 03-02 to 04-20 = 29 + 20 = 49 days, the 70.00 credit UNAPPLIED_CASH 03-09 to 04-20 = 22 + 20 = 42,
     the DUPLICATE of 03-02 49 days unapplied: duplicates never settle.
 
-    Then the ERP books P10 late (C-B, 03-04, 80.00, no reference) and corrects P5 to the 297.50 the bank credited.
+    Then the ERP books P10 late (C-B, 03-04, 80.00, no reference) and corrects P5 to the 297.50 the bank credited,
+    and the bank sends P1's credit a third time.
     As of 04-21, P10 would make the settled P3 pair ambiguous (two C-B payments of 80.00 within the window of the
     03-05 credit): P3 stays paired, P10 is NOT_BANKED (03-04 to 04-21 = 27 + 21 = 48 days). P5's pair no longer
     holds (300.00 paired, 297.50 now) and is matched again: MATCHED by reference, difference 0.00. The rows the run
@@ -325,6 +326,16 @@ def test_settled_matches_are_kept_and_the_open_items_matched_again(
         [("P10", "C-B", "2026-03-04", "EUR", "80.00", ""), ("P5", "C-A", "2026-03-06", "EUR", "297.50", "E2E-5")],
     )  # fmt: skip
     assert not [r for r in load_extract_dir(url, tmp_path / "erp") if r.status == "rejected"]
+    # The bank delivers P1's credit of 03-02 once more, in an export that also has a new 10,00.
+    again = tmp_path / "giro_april.csv"
+    again.write_bytes(
+        (
+            HEADER
+            + _line("02.03.2026", "Zahlung", "E2E-1", "Alpha GmbH", "100,00")
+            + _line("21.04.2026", "Trinkgeld", "", "Delta OHG", "10,00")
+        ).encode("cp1252")
+    )
+    assert load_file(url, again, csv_mapping="de_giro_semicolon").status == "loaded"
     transform.run_dbt(["run", "--select", "fct_bank_reconciliation"], as_of=date(2026, 4, 21), url=url)
     with warehouse.connect(url) as conn:
         rows = conn.execute(SETTLED_ROWS).fetchall()
@@ -333,7 +344,15 @@ def test_settled_matches_are_kept_and_the_open_items_matched_again(
         ("P3", D("80.00"), "MATCHED", "amount_and_counterparty", D("0.00"), True, None, None),
         ("P5", D("297.50"), "MATCHED", "reference", D("0.00"), True, None, None),
     ]
-    assert len(rows) == 13
+    # The settled credit comes first among equals: its third copy is a DUPLICATE too (03-02 to 04-21: 50 days),
+    # whatever the files' checksums say, and the 10.00 is UNAPPLIED_CASH of the day (0 days).
+    assert [r for r in rows if r[0] is None] == [
+        (None, D("10.00"), "UNAPPLIED_CASH", None, D("10.00"), False, None, 0),
+        (None, D("70.00"), "UNAPPLIED_CASH", None, D("70.00"), False, None, 43),
+        (None, D("100.00"), "DUPLICATE", None, D("100.00"), False, None, 50),
+        (None, D("100.00"), "DUPLICATE", None, D("100.00"), False, None, 50),
+    ]
+    assert len(rows) == 15
     after = _settled_versions(url)
     p5_key = next(k for k, v in after.items() if before.get(k) != v)
     # Eight settled rows untouched; P5's written again (same key: its credit's).
