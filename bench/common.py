@@ -35,3 +35,19 @@ def peak_rss_kb() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def load_bank_history(url: str, landing: Path, start: Any) -> int:
+    """Load the generated bank statements dated before `start` (the bank's history, bank_history_days): the daily
+    runs load each date's own folder. Returns the number of files."""
+    from ingestion.bank.loader import load_files
+
+    history = sorted(
+        path
+        for folder in (landing / "bank").iterdir()
+        if folder.name < start.isoformat()
+        for path in folder.iterdir()
+    )
+    if history:
+        load_files(url, history)
+    return len(history)

@@ -46,7 +46,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import write_results
+from bench.common import load_bank_history, write_results
 
 BENCH_DB = "ar_bench_dag"
 COPY_DB = "ar_bench_dag_copy"
@@ -172,7 +172,6 @@ def measure(
     scale: float, history_days: int, days: int, work: Path, bank_history: bool = True
 ) -> dict[str, Any]:
     from ingestion import config
-    from ingestion.bank.loader import load_files
     from ingestion.generate.generator import generate
 
     landing = work / "landing"
@@ -189,14 +188,7 @@ def measure(
     )
     url = fresh_database()
     # The bank's history arrives before the first run (the DAG loads each date's folder).
-    history = sorted(
-        path
-        for folder in (landing / "bank").iterdir()
-        if folder.name < START.isoformat()
-        for path in folder.iterdir()
-    )
-    if history:
-        load_files(url, history)
+    load_bank_history(url, landing, START)
     os.environ[config.ENV_WAREHOUSE_URL] = url
     os.environ[config.ENV_LANDING_DIR] = str(landing)
     os.environ[config.ENV_REPORTS_DIR] = str(work / "reports")

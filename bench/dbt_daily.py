@@ -113,8 +113,8 @@ def raw_counts(url: str) -> dict[str, int]:
 def measure_scale(
     scale: float, history_days: int, days: int, work: Path, bank_history: bool = True
 ) -> dict[str, Any]:
+    from bench.common import load_bank_history
     from ingestion import pipeline
-    from ingestion.bank.loader import load_files
     from ingestion.generate.generator import generate
 
     url = fresh_database()
@@ -145,14 +145,7 @@ def measure_scale(
         tests_from_batch = last_batch(url) if offset else None
         pipeline.ingest_erp(day, landing=landing, url=url)
         if offset == 0:
-            history = sorted(
-                path
-                for folder in (landing / "bank").iterdir()
-                if folder.name < START.isoformat()
-                for path in folder.iterdir()
-            )
-            if history:
-                load_files(url, history)
+            load_bank_history(url, landing, START)
         pipeline.ingest_bank(day, landing=landing, url=url)
         pipeline.ingest_statements(day, landing=landing, url=url)
         build = timed_build(day, url, work / f"target-{scale}-{history_days}", tests_from_batch)
